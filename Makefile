@@ -1,0 +1,53 @@
+# qfpos: `make demo` runs the daemon against the sandbox with simulated devices; `make test` runs every test.
+SHELL := /bin/bash
+SWIFT ?= swift
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD_FLAGS ?=
+# Debian packages the build, the tests and the demo need.
+APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcommon-dev xkb-data pkg-config \
+	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv
+SOURCES := Sources Tests Package.swift
+
+.PHONY: all deps build release test lint format bench demo install clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+# Every test, then the format lint. Tests that need umockdev run their binary under umockdev-wrapper.
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	umockdev-wrapper $(SWIFT) test --skip-build $(BUILD_FLAGS) 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	$(MAKE) --no-print-directory lint
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(SOURCES)
+
+format:
+	$(SWIFT) format --in-place --recursive --parallel $(SOURCES)
+
+bench: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	.build/release/qfpos-bench
+
+demo: deps build
+	bash scripts/demo.sh
+
+install: release
+	bash scripts/install.sh "$(DESTDIR)" "$(PREFIX)"
+
+clean:
+	rm -rf .build

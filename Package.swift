@@ -1,0 +1,128 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// MARK: - Shared settings
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+// MARK: - Dependencies
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let nioHTTP: [Target.Dependency] = nio + [.product(name: "NIOHTTP1", package: "swift-nio")]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "qfpos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "qfposd", targets: ["qfposd"]),
+        .executable(name: "qfposctl", targets: ["qfposctl"]),
+        .executable(name: "qfpay-sandbox", targets: ["qfpay-sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: - C libraries
+
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CXKBCommon", pkgConfig: "xkbcommon", providers: [.apt(["libxkbcommon-dev"])]),
+        .target(name: "CLinuxShims"),
+
+        // MARK: - Libraries
+
+        .target(name: "QFPay", dependencies: ["COpenSSL", logging], swiftSettings: swiftSettings),
+        .target(name: "QFPaySandbox", dependencies: ["QFPay", logging] + nioHTTP, swiftSettings: swiftSettings),
+        .target(name: "QRCode", dependencies: ["CQRencode"], swiftSettings: swiftSettings),
+        .target(
+            name: "ESCPOS",
+            dependencies: ["QRCode", "CLinuxShims", logging],
+            resources: [.copy("Resources/printer-profiles.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Devices",
+            dependencies: ["CUdev", "CXKBCommon", "CLinuxShims", "QFPay", "ESCPOS", logging],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Payments",
+            dependencies: ["QFPay", "ESCPOS", logging, .product(name: "GRDB", package: "GRDB.swift")] + nioHTTP,
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ControlProtocol", dependencies: [logging] + nio, swiftSettings: swiftSettings),
+        .target(
+            name: "QFPOSDaemon",
+            dependencies: [
+                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "CLinuxShims", logging,
+                .product(name: "Configuration", package: "swift-configuration"),
+            ] + nio,
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Executables
+
+        .executableTarget(name: "qfposd", dependencies: ["QFPOSDaemon", argumentParser], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "qfposctl",
+            dependencies: ["QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon", argumentParser],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "qfpay-sandbox",
+            dependencies: ["QFPaySandbox", argumentParser],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "qfpos-bench",
+            dependencies: ["QFPay", "QFPaySandbox", "ESCPOS", "Devices", "Payments", "QFPOSDaemon", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["QFPay", "QFPaySandbox", "CLinuxShims", logging],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QFPayTests", dependencies: ["QFPay", "QFPaySandbox", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QFPaySandboxTests",
+            dependencies: ["QFPaySandbox", "QFPay", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ESCPOSTests", dependencies: ["ESCPOS", "QRCode", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaymentsTests",
+            dependencies: ["Payments", "QFPay", "QFPaySandbox", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ControlProtocolTests", dependencies: ["ControlProtocol", "TestSupport"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["QFPOSDaemon", "QFPaySandbox", "TestSupport", "ControlProtocol"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

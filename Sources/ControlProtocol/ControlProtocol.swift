@@ -1,0 +1,1 @@
+// The ControlProtocol module. See README.md and docs/ for its design.

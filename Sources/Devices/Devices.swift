@@ -1,0 +1,1 @@
+// The Devices module. See README.md and docs/ for its design.

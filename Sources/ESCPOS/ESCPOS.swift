@@ -1,0 +1,1 @@
+// The ESCPOS module. See README.md and docs/ for its design.

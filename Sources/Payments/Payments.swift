@@ -1,0 +1,1 @@
+// The Payments module. See README.md and docs/ for its design.

@@ -1,0 +1,1 @@
+// The QFPOSDaemon module. See README.md and docs/ for its design.

@@ -1,0 +1,1 @@
+// The QFPaySandbox module. See README.md and docs/ for its design.

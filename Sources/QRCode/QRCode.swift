@@ -1,0 +1,1 @@
+// The QRCode module. See README.md and docs/ for its design.
