@@ -26,7 +26,7 @@ public final class PseudoTerminal: @unchecked Sendable {
         tcsetattr(subordinate, TCSANOW, &attributes)
         self.controller = controller
         self.subordinate = subordinate
-        self.devicePath = String(cString: name)
+        self.devicePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit {
