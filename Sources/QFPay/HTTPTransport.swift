@@ -82,9 +82,25 @@ final class HTTPTransport: Sendable {
             return .unknown(UnknownOutcome(.connectionLost, "the connection to \(host) dropped: \(error.code.name)"))
         case .cancelled:
             return .unknown(UnknownOutcome(.cancelled, "cancelled while the request was in flight"))
+        case .unknown where Self.isConnectFailure(error):
+            // FoundationNetworking maps libcurl's CURLE_COULDNT_CONNECT to `.unknown` unless errno
+            // still says ECONNREFUSED; libcurl's message says no connection was made.
+            return .notSent(QFPayError(.connectionFailed, "cannot connect to \(host)", underlying: error))
         default:
-            return .unknown(UnknownOutcome(.transportError, "transport error with \(host): \(error.code.name)"))
+            return .unknown(
+                UnknownOutcome(
+                    .transportError,
+                    "transport error with \(host): \(error.code.name) \(error.userInfo[NSLocalizedDescriptionKey] ?? "")"
+                ))
         }
+    }
+}
+
+extension HTTPTransport {
+    /// Whether libcurl's message says the connection was never made.
+    static func isConnectFailure(_ error: URLError) -> Bool {
+        let text = (error.userInfo[NSLocalizedDescriptionKey] as? String) ?? ""
+        return text.contains("Couldn't connect to server") || text.contains("Could not resolve host")
     }
 }
 
