@@ -16,7 +16,7 @@ struct HTTPAnswer: Sendable {
 /// OpenSSL), and sorts failures into "nothing was sent" and "the outcome is unknown".
 final class HTTPTransport: Sendable {
     private let session: URLSession
-    private let timeout: Duration
+    private let requestTimeout: Duration
 
     init(connectTimeout: Duration, requestTimeout: Duration) {
         let configuration = URLSessionConfiguration.ephemeral
@@ -28,7 +28,7 @@ final class HTTPTransport: Sendable {
         configuration.httpShouldSetCookies = false
         configuration.urlCredentialStorage = nil
         session = URLSession(configuration: configuration)
-        timeout = connectTimeout + requestTimeout
+        self.requestTimeout = requestTimeout
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -41,8 +41,11 @@ final class HTTPTransport: Sendable {
     func send(_ request: SignedRequest) async -> Result<HTTPAnswer, Failure> {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
-        urlRequest.timeoutInterval = timeout.timeInterval
+        urlRequest.timeoutInterval = requestTimeout.timeInterval
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        // A fresh connection per request: libcurl silently re-sends a request when a reused
+        // connection dies before the answer starts, which would send a payment twice.
+        urlRequest.setValue("close", forHTTPHeaderField: "Connection")
         if !request.body.isEmpty { urlRequest.httpBody = Data(request.body) }
         do {
             let (data, response) = try await session.data(for: urlRequest)
