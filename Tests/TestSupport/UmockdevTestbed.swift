@@ -10,6 +10,7 @@ import Glibc
 public final class UmockdevTestbed: @unchecked Sendable {
     private let handle: OpaquePointer
     private var added: [String] = []
+    private var attachedIoctl: [String] = []
 
     private init() {
         handle = OpaquePointer(umockdev_testbed_new())
@@ -100,25 +101,40 @@ public final class UmockdevTestbed: @unchecked Sendable {
         }
     }
 
-    /// Loads an ioctl record (umockdev-record `--ioctl` text format) for a node, e.g. so that
-    /// `EVIOCGRAB` succeeds on an emulated evdev node.
-    public func loadIoctlRecord(_ record: String, for node: String) throws {
-        let path = NSTemporaryDirectory() + "qfpos-ioctl-\(UUID().uuidString).ioctl"
-        try record.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { unlink(path) }
+    /// Answers `EVIOCGRAB` on an emulated evdev node as the kernel does for a free device (0),
+    /// so that code requiring an exclusive grab runs under the testbed. Reads still come from
+    /// the node's pty (`replayEvemuEvents`).
+    public func emulateEvdevGrab(on node: String) throws {
+        let handler = umockdev_ioctl_base_new()
+        let callback: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> gboolean = {
+            _, client, _ in
+            guard let client else { return 0 }
+            let client_ = UnsafeMutablePointer<UMockdevIoctlClient>(client)
+            guard umockdev_ioctl_client_get_request(client_) == UmockdevTestbed.eviocgrab else { return 0 }
+            umockdev_ioctl_client_complete(client_, 0, 0)
+            return 1
+        }
+        g_signal_connect_data(
+            handler, "handle-ioctl", unsafeBitCast(callback, to: GCallback.self), nil, nil, GConnectFlags(rawValue: 0))
         var error: UnsafeMutablePointer<GError>?
-        guard umockdev_testbed_load_ioctl(testbed, node, path, &error) != 0 else {
+        guard umockdev_testbed_attach_ioctl(testbed, node, handler, &error) != 0 else {
             let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
             g_clear_error(&error)
-            throw TestSupportError("umockdev_testbed_load_ioctl failed: \(message)")
+            throw TestSupportError("umockdev_testbed_attach_ioctl failed: \(message)")
         }
+        attachedIoctl.append(node)
     }
+
+    /// `EVIOCGRAB`: `_IOW('E', 0x90, int)`.
+    static let eviocgrab: UInt = 0x4004_4590
 
     private var testbed: UnsafeMutablePointer<UMockdevTestbed> {
         UnsafeMutablePointer<UMockdevTestbed>(handle)
     }
 
     private func removeAll() {
+        for node in attachedIoctl { umockdev_testbed_detach_ioctl(testbed, node, nil) }
+        attachedIoctl.removeAll()
         for syspath in added.reversed() { umockdev_testbed_remove_device(testbed, syspath) }
         added.removeAll()
     }
