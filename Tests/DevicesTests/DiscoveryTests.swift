@@ -41,29 +41,3 @@ import TestSupport
         }
     }
 }
-
-/// Keyboard-wedge scanners typing into an emulated evdev node, replayed from evemu event scripts.
-@Suite struct KeyboardWedgeTests {
-    let logger = Logger(label: "test.devices.wedge")
-
-    @Test func grabAndReadEmulatedNode() async throws {
-        try await UmockdevTestbed.withTestbed { testbed in
-            let wedge = FakeDevices.keyboard()
-            try testbed.add(wedge.description)
-            try testbed.emulateEvdevGrab(on: wedge.node)
-            let inbox = Inbox<ScannerOutput>()
-            let scanner = try KeyboardWedgeScanner(
-                path: wedge.node, deviceID: "wedge", settings: ScannerSettings(), logger: logger
-            ) { inbox.put($0) }
-            try scanner.start()
-            defer { scanner.stop() }
-            try testbed.replayEvemuEvents(EvemuScript.typing("134567890123456789", layout: .us), on: wedge.node)
-            let output = try await inbox.next()
-            guard case .scan(let event) = output else {
-                Issue.record("expected a scan, got \(output)")
-                return
-            }
-            #expect(event.text == "134567890123456789")
-        }
-    }
-}

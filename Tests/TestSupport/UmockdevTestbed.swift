@@ -101,21 +101,23 @@ public final class UmockdevTestbed: @unchecked Sendable {
         }
     }
 
-    /// Answers `EVIOCGRAB` on an emulated evdev node as the kernel does for a free device (0),
-    /// so that code requiring an exclusive grab runs under the testbed. Reads still come from
-    /// the node's pty (`replayEvemuEvents`).
-    public func emulateEvdevGrab(on node: String) throws {
+    /// Answers `EVIOCGRAB` on an emulated evdev node as the kernel does: 0 for a free device, or
+    /// -1 with `errno` (EBUSY when another process holds the grab). Reads still come from the
+    /// node's pty (`replayEvemuEvents`).
+    public func emulateEvdevGrab(on node: String, failingWith errno: Int32 = 0) throws {
         let handler = umockdev_ioctl_base_new()
         let callback: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> gboolean = {
-            _, client, _ in
+            _, client, userData in
             guard let client else { return 0 }
             let client_ = UnsafeMutablePointer<UMockdevIoctlClient>(client)
             guard umockdev_ioctl_client_get_request(client_) == UmockdevTestbed.eviocgrab else { return 0 }
-            umockdev_ioctl_client_complete(client_, 0, 0)
+            let error = Int32(Int(bitPattern: userData))
+            umockdev_ioctl_client_complete(client_, error == 0 ? 0 : -1, error)
             return 1
         }
         g_signal_connect_data(
-            handler, "handle-ioctl", unsafeBitCast(callback, to: GCallback.self), nil, nil, GConnectFlags(rawValue: 0))
+            handler, "handle-ioctl", unsafeBitCast(callback, to: GCallback.self),
+            UnsafeMutableRawPointer(bitPattern: Int(errno)), nil, GConnectFlags(rawValue: 0))
         var error: UnsafeMutablePointer<GError>?
         guard umockdev_testbed_attach_ioctl(testbed, node, handler, &error) != 0 else {
             let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
