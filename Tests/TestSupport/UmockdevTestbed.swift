@@ -66,6 +66,11 @@ public final class UmockdevTestbed: @unchecked Sendable {
         umockdev_testbed_uevent(testbed, syspath, action)
     }
 
+    /// Sets a udev property of a device, as udev rules would (send a uevent to announce it).
+    public func setProperty(_ syspath: String, _ name: String, _ value: String) {
+        umockdev_testbed_set_property(testbed, syspath, name, value)
+    }
+
     /// Removes a device (children first) after sending its `remove` uevent: an unplug.
     public func unplug(_ syspaths: [String]) {
         for syspath in syspaths.reversed() {
