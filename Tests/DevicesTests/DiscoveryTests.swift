@@ -61,8 +61,9 @@ import TestSupport
             let scans = Inbox<ScannerOutput>()
             let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
             let attachments = Inbox<ScannerAttachment>()
+            let stream = hub.attachments()  // subscribed now, before anything is plugged
             let attachmentTask = Task {
-                for await attachment in hub.attachments() { attachments.put(attachment) }
+                for await attachment in stream { attachments.put(attachment) }
             }
             defer { attachmentTask.cancel() }
             hub.start()
