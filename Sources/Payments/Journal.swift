@@ -1,7 +1,7 @@
-import QFPay
 import Dispatch
 import Foundation
 import GRDB
+import QFPay
 import Synchronization
 
 /// The write-ahead journal of sales: SQLite through GRDB, WAL, `synchronous=FULL`.
@@ -356,7 +356,9 @@ public final class Journal: Sendable {
                     db, sql: "SELECT paid_amount, refunded_amount, status FROM sale_state WHERE sale_id = ?",
                     arguments: [saleID])
             else { return nil }
-            return (row["paid_amount"], row["refunded_amount"], (row["status"] as String) == SaleStatus.refunding.rawValue)
+            return (
+                row["paid_amount"], row["refunded_amount"], (row["status"] as String) == SaleStatus.refunding.rawValue
+            )
         }
     }
 

@@ -162,7 +162,8 @@ public actor PaymentPipeline {
         live[saleID] = sale
         awaitingScan[lane] = nil
         let event = SaleEvent.scanned(
-            maskedCode: AuthCode.masked(trimmed), codeHash: AuthCode.hash(trimmed, outTradeNo: sale.machine.order.outTradeNo),
+            maskedCode: AuthCode.masked(trimmed),
+            codeHash: AuthCode.hash(trimmed, outTradeNo: sale.machine.order.outTradeNo),
             payType: payType)
         await handle(event, saleID: saleID)
         return try snapshot(of: saleID) ?? SaleSnapshot(sale.machine, updatedAt: configuration.clock.now())
@@ -221,7 +222,10 @@ public actor PaymentPipeline {
         switch snapshot.status {
         case .paid: kind = .payment
         case .partiallyRefunded, .refunded:
-            guard let last = snapshot.refunds.last else { kind = .payment; break }
+            guard let last = snapshot.refunds.last else {
+                kind = .payment
+                break
+            }
             kind = .refund(last)
         case .cancelled: kind = .cancellation
         case .pending where snapshot.qrcode != nil: kind = .qrCode
@@ -433,7 +437,8 @@ public actor PaymentPipeline {
                     let event: SaleEvent
                     switch await gateway.query(outTradeNo: refund.outTradeNo, at: now) {
                     case .answered(let state): event = .refundQueried(refund, state)
-                    case .outcomeUnknown(let reason), .notSent(let reason): event = .refundUnknown(refund, reason: reason)
+                    case .outcomeUnknown(let reason), .notSent(let reason):
+                        event = .refundUnknown(refund, reason: reason)
                     }
                     await self.handle(event, saleID: saleID)
                 }
