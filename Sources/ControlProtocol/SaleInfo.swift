@@ -1,10 +1,13 @@
 /// A sale as the till sees it, in `sale.*` results and `sale.updated` events. Amounts are
 /// integers in the currency's minimal unit (yen for JPY). Auth codes only ever appear masked.
 public struct SaleInfo: Sendable, Hashable, Codable {
-    /// The daemon's id of the sale, also QFPay's `out_trade_no`.
+    /// The sale's id: the till's `order_id` when it gave one (the idempotency key), else one
+    /// made by the daemon.
     public var saleID: String
-    /// The till's own order id, when it gave one (idempotency key).
+    /// The till's own order id, when it gave one.
     public var orderID: String?
+    /// QFPay's `out_trade_no` of the payment.
+    public var outTradeNo: String?
     /// The lane (scanner and printer pair) the sale runs on.
     public var lane: String
     /// `scan` (customer shows a code) or `qr` (customer scans the printed QR code).
@@ -35,13 +38,15 @@ public struct SaleInfo: Sendable, Hashable, Codable {
     public var updatedAt: String?
 
     public init(
-        saleID: String, orderID: String? = nil, lane: String, mode: String, amount: Int64, currency: String,
+        saleID: String, orderID: String? = nil, outTradeNo: String? = nil, lane: String, mode: String, amount: Int64,
+        currency: String,
         state: String, isFinal: Bool, wallet: String? = nil, respcd: String? = nil, respcdMeaning: String? = nil,
         message: String? = nil, syssn: String? = nil, qrcode: String? = nil, authCodeMasked: String? = nil,
         refundedAmount: Int64 = 0, createdAt: String? = nil, updatedAt: String? = nil
     ) {
         self.saleID = saleID
         self.orderID = orderID
+        self.outTradeNo = outTradeNo
         self.lane = lane
         self.mode = mode
         self.amount = amount
@@ -63,6 +68,7 @@ public struct SaleInfo: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case saleID = "sale_id"
         case orderID = "order_id"
+        case outTradeNo = "out_trade_no"
         case lane, mode, amount, currency, state
         case isFinal = "final"
         case wallet, respcd
