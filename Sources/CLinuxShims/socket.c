@@ -32,11 +32,9 @@ struct listen_job {
 static void *listen_thread(void *argument) {
     struct listen_job *job = argument;
     // Give this thread its own umask (and cwd) so that setting it does not race other threads.
-    if (unshare(CLONE_FS) != 0) {
-        job->error = errno;
-        return NULL;
-    }
-    umask(~job->mode & 0777);
+    // Where unshare is forbidden (a seccomp filter), the mode is set by chmod between bind and
+    // listen instead: nobody can connect before listen, so the socket is never reachable wider.
+    if (unshare(CLONE_FS) == 0) umask(~job->mode & 0777);
     struct sockaddr_un address;
     memset(&address, 0, sizeof(address));
     address.sun_family = AF_UNIX;
@@ -52,7 +50,7 @@ static void *listen_thread(void *argument) {
         return NULL;
     }
     if (bind(fd, (struct sockaddr *)&address, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length + 1)) != 0 ||
-        listen(fd, job->backlog) != 0) {
+        chmod(job->path, job->mode) != 0 || listen(fd, job->backlog) != 0) {
         job->error = errno;
         close(fd);
         return NULL;
