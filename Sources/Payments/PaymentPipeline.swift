@@ -73,6 +73,7 @@ public actor PaymentPipeline {
     private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
     private var subscribers: [UUID: AsyncStream<SaleSnapshot>.Continuation] = [:]
     private var stopped = false
+    private let orderNumbers = OrderNumberGenerator()
     private var accepting = true
 
     /// A pipeline over `journal` and `gateway`. Call `recover()` before taking sales.
@@ -119,7 +120,7 @@ public actor PaymentPipeline {
         }
         let now = configuration.clock.now()
         let order = SaleOrder(
-            saleID: request.orderID, outTradeNo: OrderNumber.make(at: now), amount: request.amount,
+            saleID: request.orderID, outTradeNo: orderNumbers.paymentNumber(at: now), amount: request.amount,
             currency: request.currency, flow: request.flow, payType: payType, lane: request.lane,
             goodsName: request.goodsName)
         let machine = SaleStateMachine(order: order, createdAt: now, policy: configuration.policy)
@@ -162,8 +163,8 @@ public actor PaymentPipeline {
         live[saleID] = sale
         awaitingScan[lane] = nil
         let event = SaleEvent.scanned(
-            maskedCode: AuthCode.masked(trimmed),
-            codeHash: AuthCode.hash(trimmed, outTradeNo: sale.machine.order.outTradeNo),
+            maskedCode: AuthCode.mask(trimmed),
+            codeHash: ScannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
             payType: payType)
         await handle(event, saleID: saleID)
         return try snapshot(of: saleID) ?? SaleSnapshot(sale.machine, updatedAt: configuration.clock.now())

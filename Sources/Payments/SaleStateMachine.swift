@@ -248,7 +248,9 @@ public struct SaleStateMachine: Sendable {
         case .failed(let respcd, let meaning):
             lastRespcd = respcd
             lastMessage = meaning
-            state = .failed
+            // A dynamic QR code the gateway let lapse (1142 closed, 1181 expired) expired unpaid.
+            let lapsed = order.flow == .dynamicQR && (respcd == "1142" || respcd == "1181")
+            state = lapsed ? .expired : .failed
             return Action(journal: true)
         case .closed:
             lastRespcd = "1142"

@@ -85,6 +85,12 @@ public struct ScannerSettings: Sendable, Equatable, Codable {
         self.requiresExclusiveGrab = requiresExclusiveGrab
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case baudRate, dataBits, parity, stopBits, flowControl, terminator, interCharacterTimeoutMilliseconds
+        case prefix, suffix, aimSymbologyIdentifier, minimumLength, maximumLength, keyboardLayout, keyboardVariant
+        case requiresExclusiveGrab
+    }
+
     public init(from decoder: any Decoder) throws {
         let defaults = ScannerSettings()
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -114,6 +120,25 @@ public struct ScannerSettings: Sendable, Equatable, Codable {
         keyboardVariant = try value(.keyboardVariant, defaults.keyboardVariant)
         requiresExclusiveGrab = try value(.requiresExclusiveGrab, defaults.requiresExclusiveGrab)
         try validate()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(baudRate, forKey: .baudRate)
+        try container.encode(dataBits, forKey: .dataBits)
+        try container.encode(parity, forKey: .parity)
+        try container.encode(stopBits, forKey: .stopBits)
+        try container.encode(flowControl, forKey: .flowControl)
+        try container.encode(terminator?.rawValue ?? "none", forKey: .terminator)
+        try container.encode(interCharacterTimeoutMilliseconds, forKey: .interCharacterTimeoutMilliseconds)
+        try container.encode(prefix, forKey: .prefix)
+        try container.encode(suffix, forKey: .suffix)
+        try container.encode(aimSymbologyIdentifier, forKey: .aimSymbologyIdentifier)
+        try container.encode(minimumLength, forKey: .minimumLength)
+        try container.encode(maximumLength, forKey: .maximumLength)
+        try container.encode(keyboardLayout, forKey: .keyboardLayout)
+        try container.encode(keyboardVariant, forKey: .keyboardVariant)
+        try container.encode(requiresExclusiveGrab, forKey: .requiresExclusiveGrab)
     }
 
     /// Checks ranges; throws `invalidConfiguration` naming the bad field.

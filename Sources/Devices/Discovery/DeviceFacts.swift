@@ -72,8 +72,9 @@ struct DeviceFacts: Sendable, Equatable {
         ieee1284ID = device.attribute("ieee1284_id")
         if subsystem == "input" {
             isKeyboard = properties["ID_INPUT_KEYBOARD"] == "1"
+            // The input device's uevent carries its key capability bitmap (KEY=…).
             if !isKeyboard, let input = device.parent(subsystem: "input"),
-                let keys = input.attribute("capabilities/key")
+                let keys = input.property("KEY") ?? input.attribute("capabilities/key")
             {
                 isKeyboard = Self.keyBitmapCanTypeCodes(keys)
             }

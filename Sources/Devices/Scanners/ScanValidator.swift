@@ -17,13 +17,19 @@ struct ScanValidator: Sendable {
     /// Validates a frame given as bytes (serial, HID POS). `symbology` comes from the transport
     /// when it reports one.
     func validate(
-        _ bytes: ArraySlice<UInt8>, symbology: String? = nil, completedAt: ContinuousClock.Instant
+        _ frame: ArraySlice<UInt8>, symbology: String? = nil, completedAt: ContinuousClock.Instant
     ) -> ScannerOutput {
-        guard bytes.count <= settings.maximumLength + settings.prefix.utf8.count + settings.suffix.utf8.count + 3
-        else { return .dropped(ScanDrop(reason: .overlong, length: bytes.count, source: source)) }
+        var bytes = frame
+        let prefix = Array(settings.prefix.utf8)
+        let suffix = Array(settings.suffix.utf8)
+        if !prefix.isEmpty, bytes.starts(with: prefix) { bytes = bytes.dropFirst(prefix.count) }
+        if !suffix.isEmpty, bytes.reversed().starts(with: suffix.reversed()) { bytes = bytes.dropLast(suffix.count) }
+        guard bytes.count <= settings.maximumLength + 3 else {
+            return .dropped(ScanDrop(reason: .overlong, length: bytes.count, source: source))
+        }
         guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }), let text = String(validating: bytes, as: UTF8.self)
         else { return .dropped(ScanDrop(reason: .binary, length: bytes.count, source: source)) }
-        return validate(text: text, symbology: symbology, completedAt: completedAt)
+        return validate(affixFree: Substring(text), symbology: symbology, completedAt: completedAt)
     }
 
     /// Validates a frame given as text (keyboard wedge).
@@ -32,6 +38,13 @@ struct ScanValidator: Sendable {
         var text = Substring(raw)
         if !settings.prefix.isEmpty, text.hasPrefix(settings.prefix) { text = text.dropFirst(settings.prefix.count) }
         if !settings.suffix.isEmpty, text.hasSuffix(settings.suffix) { text = text.dropLast(settings.suffix.count) }
+        return validate(affixFree: text, symbology: symbology, completedAt: completedAt)
+    }
+
+    private func validate(affixFree: Substring, symbology: String?, completedAt: ContinuousClock.Instant)
+        -> ScannerOutput
+    {
+        var text = affixFree
         var symbology = symbology
         if settings.aimSymbologyIdentifier, text.count >= 3, text.first == "]" {
             let identifier = String(text.prefix(3))

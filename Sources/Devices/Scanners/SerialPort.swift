@@ -10,32 +10,10 @@ enum SerialPort {
         230_400: speed_t(B230400), 460_800: speed_t(B460800), 921_600: speed_t(B921600),
     ]
 
-    /// Opens `path` non-blocking, without becoming its controlling terminal, and configures it.
-    /// Returns the descriptor; the caller owns it.
-    static func open(_ path: String, settings: ScannerSettings) throws -> Int32 {
-        let descriptor = Glibc.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw DevicesError(.openFailed, "cannot open \(path)", systemError: errno)
-        }
-        do {
-            try configure(descriptor, settings: settings, path: path)
-        } catch {
-            close(descriptor)
-            throw error
-        }
-        return descriptor
-    }
-
-    /// Puts the line in raw mode with the settings' parameters (`tcsetattr`).
-    static func configure(_ descriptor: Int32, settings: ScannerSettings, path: String) throws {
-        var attributes = termios()
-        guard tcgetattr(descriptor, &attributes) == 0 else {
-            throw DevicesError(.serialConfigurationFailed, "\(path) is not a terminal", systemError: errno)
-        }
+    /// Sets raw mode, speed, character size, parity, stop bits and flow control in `attributes`.
+    static func apply(_ settings: ScannerSettings, to attributes: inout termios) {
         cfmakeraw(&attributes)
-        guard let speed = supportedBaudRates[settings.baudRate] else {
-            throw DevicesError(.serialConfigurationFailed, "unsupported baud rate \(settings.baudRate)")
-        }
+        let speed = supportedBaudRates[settings.baudRate] ?? speed_t(B9600)
         cfsetispeed(&attributes, speed)
         cfsetospeed(&attributes, speed)
         attributes.c_cflag &= ~(tcflag_t(CSIZE | PARENB | PARODD | CSTOPB) | tcflag_t(CRTSCTS))
@@ -58,11 +36,39 @@ enum SerialPort {
         case .hardware: attributes.c_cflag |= tcflag_t(CRTSCTS)
         case .software: attributes.c_iflag |= tcflag_t(IXON | IXOFF)
         }
-        // Non-blocking reads return what is there; the Dispatch source tells us when to read.
+        // Non-blocking reads return what is there; the Dispatch source tells when to read.
         withUnsafeMutableBytes(of: &attributes.c_cc) { controlCharacters in
             controlCharacters[Int(VMIN)] = 0
             controlCharacters[Int(VTIME)] = 0
         }
+    }
+
+    /// Opens `path` non-blocking, without becoming its controlling terminal, and configures it.
+    /// Returns the descriptor; the caller owns it.
+    static func open(_ path: String, settings: ScannerSettings) throws -> Int32 {
+        let descriptor = Glibc.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw DevicesError(.openFailed, "cannot open \(path)", systemError: errno)
+        }
+        do {
+            try configure(descriptor, settings: settings, path: path)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        return descriptor
+    }
+
+    /// Puts the line in raw mode with the settings' parameters (`tcsetattr`).
+    static func configure(_ descriptor: Int32, settings: ScannerSettings, path: String) throws {
+        var attributes = termios()
+        guard tcgetattr(descriptor, &attributes) == 0 else {
+            throw DevicesError(.serialConfigurationFailed, "\(path) is not a terminal", systemError: errno)
+        }
+        guard supportedBaudRates[settings.baudRate] != nil else {
+            throw DevicesError(.serialConfigurationFailed, "unsupported baud rate \(settings.baudRate)")
+        }
+        apply(settings, to: &attributes)
         guard tcsetattr(descriptor, TCSANOW, &attributes) == 0 else {
             throw DevicesError(.serialConfigurationFailed, "cannot configure \(path)", systemError: errno)
         }
