@@ -7,6 +7,9 @@ struct QFPOSCtl: AsyncParsableCommand {
         commandName: "qfposctl",
         abstract: "Control and diagnose qfposd, the QFPay point-of-sale daemon.",
         subcommands: [
+            SaleCommand.self, GetCommand.self, CancelCommand.self, RefundCommand.self, ListCommand.self,
+            StatusCommand.self, DevicesCommand.self, EventsCommand.self, ReceiptReprintCommand.self,
+            ReconcileCommand.self, SimulateScanCommand.self, DoctorCommand.self,
             GatewayCommand.self,
             ReceiptCommand.self,
         ]
