@@ -153,7 +153,8 @@ public final class PrinterLink: Sendable {
         shared.withLock { $0.status }
     }
 
-    /// A stream of events from now on (status changes and job progress). Any number of streams may be open.
+    /// A stream of events from now on, starting with the current status (status changes and job
+    /// progress). Any number of streams may be open; each ends when the link is closed.
     public func events() -> AsyncStream<PrinterEvent> {
         let (stream, continuation) = AsyncStream<PrinterEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let key = shared.withLock { state -> Int in
@@ -164,6 +165,7 @@ public final class PrinterLink: Sendable {
             let key = state.nextSubscriber
             state.nextSubscriber += 1
             state.subscribers[key] = continuation
+            continuation.yield(.statusChanged(state.status))
             return key
         }
         continuation.onTermination = { [weak self] _ in
@@ -177,8 +179,8 @@ public final class PrinterLink: Sendable {
     @discardableResult
     public func close() -> [(JobID, PrintJob)] {
         let (left, subscribers) = shared.withLock {
-            state -> ([(JobID, PrintJob)], [AsyncStream<PrinterEvent>.Continuation]) in
-            guard !state.closed else { return ([], []) }
+            state -> ([(JobID, PrintJob)]?, [AsyncStream<PrinterEvent>.Continuation]) in
+            guard !state.closed else { return (nil, []) }
             state.closed = true
             var left: [(JobID, PrintJob)] = []
             for id in state.queue where state.jobs[id]?.state == .queued {
@@ -190,6 +192,7 @@ public final class PrinterLink: Sendable {
             state.subscribers.removeAll()
             return (left, subscribers)
         }
+        guard let left else { return [] }  // closed before
         wake()
         _ = finished.wait(timeout: .now() + .seconds(10))
         for subscriber in subscribers { subscriber.finish() }
