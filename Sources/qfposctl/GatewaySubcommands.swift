@@ -43,6 +43,12 @@ struct GatewayPay: AsyncParsableCommand {
     @Option(help: "Minutes the QR code stays payable, 5 to 120.")
     var expires: Int?
 
+    @Option(help: "Seconds to keep querying a pending payment or an unpaid QR code until it settles (0: do not wait).")
+    var wait: Int = 0
+
+    @Option(help: "Seconds between those queries.")
+    var pollInterval: Double = 2
+
     func run() async throws {
         let configuration = try credentials.loadConfiguration()
         let number = outTradeNo ?? OrderNumberGenerator(timeZone: configuration.timeZone).paymentNumber()
@@ -70,20 +76,66 @@ struct GatewayPay: AsyncParsableCommand {
         }
         let client = QFPayClient(configuration: configuration)
         let result = await client.pay(final)
-        try GatewayOutput.finish(result, json: credentials.json) { response in
+        let describe = { (response: PaymentResponse) -> String in
             var lines = GatewayOutput.common(response)
             lines.append(("out_trade_no", response.outTradeNo ?? final.outTradeNo))
             lines.append(("syssn", response.syssn ?? "-"))
             lines.append(("amount", "\(response.amount.map(String.init) ?? "-") \(response.currency?.rawValue ?? "")"))
             lines.append(("pay_type", GatewayOutput.payTypeText(response.payTypeCode ?? final.payType.rawValue)))
-            if !final.payType.isBarcode || final.authCode != nil {
-                if let code = final.authCode { lines.append(("auth_code", code.masked)) }
-            }
+            if let code = final.authCode { lines.append(("auth_code", code.masked)) }
             if let qrcode = response.qrcode { lines.append(("qrcode", qrcode)) }
             var text = GatewayOutput.table(lines)
             if let qrcode = response.qrcode { text += "\n" + TerminalQRCode.render(qrcode) }
             return text
         }
+        if wait > 0, case .answered(let response) = result,
+            response.respcd.classification == .pending || (!final.payType.isBarcode && response.respcd.isSuccess)
+        {
+            GatewayOutput.show(response, json: credentials.json, describe: describe)
+            try await waitForSettlement(client, outTradeNo: final.outTradeNo)
+            return
+        }
+        try GatewayOutput.finish(result, json: credentials.json, describe: describe)
+    }
+
+    /// Queries the order every `pollInterval` seconds until it is paid or failed, or `wait`
+    /// seconds have passed (then it is still pending: exit status 2, close it).
+    private func waitForSettlement(_ client: QFPayClient, outTradeNo: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(wait)
+        let interval = Duration.milliseconds(Int((max(pollInterval, 0.1) * 1000).rounded()))
+        while ContinuousClock.now + interval <= deadline {
+            try await Task.sleep(for: interval)
+            let result = await client.query(.order(outTradeNo))
+            guard case .answered(let answer) = result else {
+                GatewayOutput.printError("query failed, trying again: \(result)")
+                continue
+            }
+            guard let record = answer.payment(outTradeNo: outTradeNo) else { continue }
+            if record.classification == .pending {
+                if !credentials.json {
+                    print("waiting       \(record.respcd.rawValue) \(record.respcd.englishMessage)")
+                }
+                continue
+            }
+            if credentials.json {
+                GatewayOutput.writeRaw(answer.body)
+            } else {
+                print(
+                    GatewayOutput.table([
+                        (
+                            "result",
+                            "\(record.respcd.rawValue)  \(record.respcd.englishMessage) / \(record.respcd.japaneseMessage)"
+                        ),
+                        ("syssn", record.syssn ?? "-"), ("paydtm", record.paydtm ?? "-"),
+                    ]))
+            }
+            if record.respcd.isSuccess { return }
+            throw GatewayExit.declined
+        }
+        GatewayOutput.printError(
+            "still pending after \(wait) s: close it with `qfposctl gateway close --out-trade-no \(outTradeNo) --amount \(amount)`"
+        )
+        throw GatewayExit.outcomeUnknown
     }
 }
 

@@ -258,3 +258,29 @@ import Testing
         }
     }
 }
+
+extension GatewayCommandTests {
+    @Test func payWithWaitQueriesAPendingPaymentUntilItIsPaid() async throws {
+        let workspace = try Workspace()
+        try await withSandbox { sandbox in
+            let code = SandboxScenario.pendingThenPaid(queries: 1).authCode()
+            let run = try await Self.run(
+                ["gateway", "pay", "--amount", "800", "--auth-code", code, "--wait", "30", "--poll-interval", "0.1"]
+                    + Self.credentials(sandbox, workspace))
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.text.contains("1145"))
+            #expect(run.text.contains("result"))
+            #expect(sandbox.ledger.requests(path: QFPayClient.Path.query).count == 2)
+            #expect(sandbox.ledger.orders().first { $0.authCode == code }?.state == .paid)
+
+            let never = try await Self.run(
+                [
+                    "gateway", "pay", "--amount", "800", "--auth-code", SandboxScenario.pendingForever.authCode(),
+                    "--wait",
+                    "1", "--poll-interval", "0.2",
+                ] + Self.credentials(sandbox, workspace))
+            #expect(never.status == 2)
+            #expect(never.stderr.contains("still pending"))
+        }
+    }
+}
