@@ -38,24 +38,22 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.finish() }
         try process.run()
-        // Blocking reads run on Dispatch threads, never on the cooperative pool the sandbox needs.
+        // Blocking reads run on threads of their own: neither the cooperative pool the sandbox
+        // needs nor Dispatch's small global pool, which Foundation's Process watches exits on.
         async let out = readToEnd(output.fileHandleForReading)
         async let err = readToEnd(errors.fileHandleForReading)
         let (stdout, stderr) = await (out, err)
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        for await _ in exited.stream {}
         return Run(
             status: process.terminationStatus, stdout: Array(stdout), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func readToEnd(_ handle: FileHandle) async -> Data {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+            Thread { continuation.resume(returning: handle.readDataToEndOfFile()) }.start()
         }
     }
 
@@ -202,7 +200,6 @@ import Testing
             decoder.standardOutput = pipe
             try decoder.run()
             let decoded = await Self.readToEnd(pipe.fileHandleForReading)
-            decoder.waitUntilExit()
             #expect(String(decoding: decoded, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == url)
         }
     }
@@ -282,5 +279,32 @@ extension GatewayCommandTests {
             #expect(never.status == 2)
             #expect(never.stderr.contains("still pending"))
         }
+    }
+}
+
+extension GatewayCommandTests {
+    @Test func aConfigFileHoldingTheKeyMustBePrivate() async throws {
+        let workspace = try Workspace()
+        try await withSandbox { sandbox in
+            let config = workspace.path("inline.conf")
+            try """
+            base_url = \(sandbox.baseURL.absoluteString)
+            app_code = \(SandboxTestCredentials.appCode)
+            mchid = \(SandboxTestCredentials.mchid)
+            key = \(SandboxTestCredentials.key)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config)
+            let exposed = try await Self.run(["gateway", "query", "--config", config, "--out-trade-no", "P1"])
+            #expect(exposed.status == 3)
+            #expect(exposed.stderr.contains("chmod 600"))
+            #expect(!exposed.stderr.contains(SandboxTestCredentials.key))
+            #expect(sandbox.ledger.requests().isEmpty)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
+            let private_ = try await Self.run(["gateway", "query", "--config", config, "--out-trade-no", "P1"])
+            #expect(private_.status == 0, "\(private_.stderr)")
+        }
+        let missing = try await Self.run(["gateway", "query", "--app-code", "A", "--key-file", workspace.keyFile])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("--base-url"))
     }
 }
