@@ -1,1 +1,1 @@
-try await runScannerBenchmark()
+try await runQFPayBenchmark()

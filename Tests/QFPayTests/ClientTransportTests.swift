@@ -123,7 +123,7 @@ import Testing
 
     @Test func aRefusedConnectionIsNotSent() async throws {
         // A port bound but not listening: connections are refused, and no other test can take it.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
