@@ -10,6 +10,8 @@ extension SandboxGateway {
         var payType: PayType
         var respcd: String
         var json: PythonJSON
+        /// Whether money moved: a paid payment, a refund, a reversal (not the close of an unpaid order).
+        var movedMoney: Bool = true
     }
 
     /// `POST /trade/v1/query`.
@@ -117,6 +119,7 @@ extension SandboxGateway {
                     paidAt: close.time, amount: order.amount, cancel: "0", respcd: "0000", errmsg: "", type: "close",
                     requestTime: close.requestTime))
             closeRow.outTradeNo = ""  // a close is found by its syssn or by time, not by the payment's number
+            closeRow.movedMoney = close.reversed
             rows.append(closeRow)
         }
         return rows
