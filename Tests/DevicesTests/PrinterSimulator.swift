@@ -28,6 +28,7 @@ final class PrinterSimulator: Sendable {
         var statusRequests = 0
         var heldPaperSensorAnswers = 0
         var statusBackEnabled = false
+        var answersPaperSensor = true
         var stopped = false
     }
 
@@ -35,10 +36,14 @@ final class PrinterSimulator: Sendable {
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
 
-    /// Starts a simulator in `condition`.
-    init(condition: Condition = .online) throws {
+    /// Starts a simulator in `condition`; with `answersPaperSensor` false it ignores `GS r 1`
+    /// (a printer whose profile claims a feature it lacks).
+    init(condition: Condition = .online, answersPaperSensor: Bool = true) throws {
         pty = try PseudoTerminal()
-        state.withLock { $0.condition = condition }
+        state.withLock {
+            $0.condition = condition
+            $0.answersPaperSensor = answersPaperSensor
+        }
         let thread = Thread { [self] in
             self.run()
             self.done.signal()
@@ -122,7 +127,7 @@ final class PrinterSimulator: Sendable {
                 guard available(3) else { break parsing }
                 switch bytes[index + 1] {
                 case 0x72:
-                    if condition == .silent {
+                    if condition == .silent || !state.answersPaperSensor {
                     } else if canPrint(condition) {
                         replies.append(paperSensorByte(condition))
                     } else {
