@@ -1,4 +1,5 @@
 import ESCPOS
+import Foundation
 import Testing
 
 @Suite("Hostile input")
@@ -58,5 +59,18 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Receipt dates")
+struct ReceiptDateTimeTests {
+    @Test("a date is printed in the shop's time zone")
+    func tokyo() throws {
+        // 2026-11-27 00:41:05 UTC is 09:41 in Tokyo.
+        let date = Date(timeIntervalSince1970: 1_795_740_065)
+        let time = ReceiptDateTime(date, timeZone: try #require(TimeZone(identifier: "Asia/Tokyo")))
+        #expect(time.text == "2026-11-27 09:41:05")
+        #expect(time.dateText == "2026-11-27")
+        #expect(time.timeText == "09:41")
     }
 }
