@@ -196,4 +196,29 @@ struct PrinterLinkTests {
         #expect(await Support.eventually { link.state(of: copy) != .queued && link.state(of: copy) != .sending })
         #expect(await Support.eventually { printer.received == job.bytes + job.bytes })
     }
+
+    @Test("paper running out after the job was sent keeps it awaiting completion, however long, and it is never resent")
+    func paperOutMidJob() async throws {
+        let printer = try PrinterSimulator(holdsPaperSensor: true)
+        defer { printer.stop() }
+        var options = Support.fastOptions
+        options.completionTimeoutMilliseconds = 3_000
+        let link = PrinterLink(
+            endpoint: .serial(path: printer.devicePath, settings: .init()), profile: try .named("epson-tm-t88-jp"),
+            logger: Support.quietLogger, options: options)
+        defer { link.close() }
+        let job = Support.job("long job")
+        let id = link.submit(job)
+        #expect(await Support.eventually { link.state(of: id) == .awaitingCompletion })
+        #expect(await Support.eventually { printer.heldPaperSensorAnswers == 1 })
+        printer.set(.paperOut)  // the printer stops with the job in its buffer
+        #expect(await Support.eventually { link.status.paperOut })
+        // Out of paper for longer than the completion timeout: the job must still be awaited.
+        try await Task.sleep(for: .seconds(4))
+        #expect(link.state(of: id) == .awaitingCompletion)
+        #expect(printer.received == job.bytes)
+        printer.set(.online)
+        #expect(await Support.eventually { link.state(of: id) == .printed })
+        #expect(printer.received == job.bytes)
+    }
 }

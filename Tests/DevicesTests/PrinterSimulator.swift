@@ -29,6 +29,7 @@ final class PrinterSimulator: Sendable {
         var heldPaperSensorAnswers = 0
         var statusBackEnabled = false
         var answersPaperSensor = true
+        var holdsPaperSensor = false
         var stopped = false
     }
 
@@ -38,11 +39,13 @@ final class PrinterSimulator: Sendable {
 
     /// Starts a simulator in `condition`; with `answersPaperSensor` false it ignores `GS r 1`
     /// (a printer whose profile claims a feature it lacks).
-    init(condition: Condition = .online, answersPaperSensor: Bool = true) throws {
+    /// With `holdsPaperSensor` it holds `GS r 1` answers (still printing) until the next `set(_:)`.
+    init(condition: Condition = .online, answersPaperSensor: Bool = true, holdsPaperSensor: Bool = false) throws {
         pty = try PseudoTerminal()
         state.withLock {
             $0.condition = condition
             $0.answersPaperSensor = answersPaperSensor
+            $0.holdsPaperSensor = holdsPaperSensor
         }
         let thread = Thread { [self] in
             self.run()
@@ -61,6 +64,9 @@ final class PrinterSimulator: Sendable {
     /// Print data received so far (status requests removed).
     var received: [UInt8] { state.withLock { $0.received } }
 
+    /// `GS r 1` answers held back.
+    var heldPaperSensorAnswers: Int { state.withLock { $0.heldPaperSensorAnswers } }
+
     /// How many `DLE EOT` requests arrived.
     var statusRequests: Int { state.withLock { $0.statusRequests } }
 
@@ -68,6 +74,7 @@ final class PrinterSimulator: Sendable {
     func set(_ condition: Condition) {
         let (answers, statusBack) = state.withLock { state -> ([UInt8], Bool) in
             state.condition = condition
+            state.holdsPaperSensor = false
             var answers: [UInt8] = []
             if Self.canPrint(condition) {
                 answers = [UInt8](repeating: Self.paperSensorByte(condition), count: state.heldPaperSensorAnswers)
@@ -128,7 +135,7 @@ final class PrinterSimulator: Sendable {
                 switch bytes[index + 1] {
                 case 0x72:
                     if condition == .silent || !state.answersPaperSensor {
-                    } else if canPrint(condition) {
+                    } else if canPrint(condition) && !state.holdsPaperSensor {
                         replies.append(paperSensorByte(condition))
                     } else {
                         state.heldPaperSensorAnswers += 1
