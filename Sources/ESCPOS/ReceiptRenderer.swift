@@ -160,8 +160,9 @@ public struct ReceiptRenderer: Sendable {
         var ruler = ""
         for column in 1...profile.columns { ruler += String(column % 10) }
         page.out.line(ruler)
-        page.out.line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789")
-        page.out.line("abcdefghijklmnopqrstuvwxyz !#$%&()*+,-./:;<=>?@[]^_{|}")
+        page.out.line("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        page.out.line("abcdefghijklmnopqrstuvwxyz")
+        page.out.line("0123456789 !#$%&()*+,-./:;<=>?@")
         page.out.line("¥1,234,567 ﾊﾝｶｸｶﾀｶﾅ")
         page.out.line("漢字 ひらがな カタカナ 全角ＡＢＣ")
         page.out.emphasis(true)
