@@ -67,7 +67,7 @@ import TestSupport
             }
             defer { attachmentTask.cancel() }
             hub.start()
-            try monitor.start()
+            try await monitor.start()
             defer {
                 hub.stop()
                 monitor.stop()
@@ -114,7 +114,7 @@ import TestSupport
             let monitor = DeviceMonitor(logger: logger)
             let events = Inbox<DeviceEvent>()
             monitor.subscribe { events.put($0) }
-            try monitor.start()
+            try await monitor.start()
             defer { monitor.stop() }
             let printer = FakeDevices.usbPrinter()
             let keyboard = FakeDevices.keyboard(vendor: 0x046d, product: 0xc31c, serial: nil, manufacturer: "Logitech")
@@ -139,7 +139,7 @@ import TestSupport
             let monitor = DeviceMonitor(logger: logger)
             let events = Inbox<DeviceEvent>()
             monitor.subscribe { events.put($0) }
-            try monitor.start()
+            try await monitor.start()
             defer { monitor.stop() }
             guard case .added(let found) = try await events.next() else {
                 Issue.record("expected an add")
