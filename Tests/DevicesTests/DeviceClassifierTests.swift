@@ -1,5 +1,6 @@
-@testable import Devices
 import Testing
+
+@testable import Devices
 
 /// Role precedence and the built-in table, on device facts as sysfs and udev give them.
 @Suite struct DeviceClassifierTests {
@@ -112,7 +113,9 @@ import Testing
         let second = DeviceClassifier.identity(of: facts(sysname: "ttyACM3"), transport: .serial)
         #expect(first == second)
         #expect(first == "usb-0c2e:0b61-SN1-if00-serial")
-        #expect(DeviceClassifier.identity(of: facts(serial: nil), transport: .serial) == "usb-0c2e:0b61-port1-4-if00-serial")
+        #expect(
+            DeviceClassifier.identity(of: facts(serial: nil), transport: .serial) == "usb-0c2e:0b61-port1-4-if00-serial"
+        )
     }
 
     @Test func virtualConsolesAndMiceAreNoCandidates() {

@@ -1,7 +1,7 @@
 import Devices
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `qfposd --list-devices [--json] [--config FILE]`, library side, under a umockdev testbed.
 @Suite struct DeviceReportTests {

@@ -2,8 +2,8 @@ import Devices
 import Foundation
 import Glibc
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Discovery, hot-plug and the device report against a umockdev testbed: no udev database, no
 /// rules ran, so roles come from what the devices themselves tell (or from properties a test

@@ -1,9 +1,10 @@
-@testable import Devices
 import Glibc
 import Logging
 import QFPay
-import Testing
 import TestSupport
+import Testing
+
+@testable import Devices
 
 /// Serial scanners over pty pairs, at the byte level.
 @Suite struct SerialScannerTests {
@@ -132,7 +133,8 @@ import TestSupport
     }
 
     @Test func aOneMegabyteFloodIsDroppedAsOverlongAndTheScannerKeepsWorking() async throws {
-        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 2_000))
+        let (pty, scanner, inbox) = try attach(
+            ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 2_000))
         defer { scanner.stop() }
         let flood = [UInt8](repeating: UInt8(ascii: "7"), count: 1 << 20)
         try pty.write(flood + [0x0D] + Array((Self.wechatCode + "\r").utf8))
@@ -143,7 +145,8 @@ import TestSupport
     }
 
     @Test func theLineIsConfiguredFromTheSettings() async throws {
-        let settings = ScannerSettings(baudRate: 19_200, dataBits: 7, parity: .even, stopBits: 2, flowControl: .hardware)
+        let settings = ScannerSettings(
+            baudRate: 19_200, dataBits: 7, parity: .even, stopBits: 2, flowControl: .hardware)
         let (pty, scanner, _) = try attach(settings)
         defer { scanner.stop() }
         var attributes = termios()
@@ -160,8 +163,9 @@ import TestSupport
         (8, .odd, tcflag_t(CS8), tcflag_t(PARENB | PARODD)),
         (5, .none, tcflag_t(CS5), tcflag_t(0)),
     ])
-    func dataBitsAndParityGoToTermios(dataBits: Int, parity: ScannerSettings.Parity, size: tcflag_t, parityBits: tcflag_t)
-    {
+    func dataBitsAndParityGoToTermios(
+        dataBits: Int, parity: ScannerSettings.Parity, size: tcflag_t, parityBits: tcflag_t
+    ) {
         var attributes = termios()
         attributes.c_cflag = tcflag_t(CS8 | PARENB)
         SerialPort.apply(ScannerSettings(dataBits: dataBits, parity: parity, flowControl: .software), to: &attributes)

@@ -22,7 +22,8 @@ struct DeviceClassifier: Sendable {
         }
         if let rule = configuration.rule(for: info, links: facts.devlinks) {
             info.configurationRule = rule.name
-            return settle(&info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts)
+            return settle(
+                &info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts)
         }
         return builtIn(&info, facts: facts)
     }
