@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 import QFPay
@@ -179,5 +180,67 @@ import Testing
             path: "/nonexistent/ttyACM99", deviceID: "missing", settings: ScannerSettings(), logger: logger
         ) { _ in }
         #expect(throws: DevicesError.self) { try scanner.start() }
+    }
+}
+
+/// Static scanners (a path in the configuration, such as an RS-232 port or a pty) in `ScannerHub`.
+@Suite struct StaticScannerTests {
+    let logger = Logger(label: "test.devices.static")
+
+    @Test func aStaticScannerIsOpenedWhenItsNodeAppearsAndReopenedAfterItFails() async throws {
+        // DeviceMonitor talks to the process's umockdev testbed: take it so no other monitor runs.
+        try await UmockdevTestbed.withTestbed { _ in try await run() }
+    }
+
+    private func run() async throws {
+        let link = NSTemporaryDirectory() + "qfpos-static-\(UUID().uuidString)"
+        defer { unlink(link) }
+        let configuration = DevicesConfiguration(devices: [
+            DeviceRule(name: "rs232", match: .staticPath(link), role: .scanner)
+        ])
+        let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+        let scans = Inbox<ScannerOutput>()
+        let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
+        let attachments = Inbox<ScannerAttachment>()
+        let stream = hub.attachments()
+        let task = Task { for await attachment in stream { attachments.put(attachment) } }
+        defer { task.cancel() }
+        hub.start()
+        try await monitor.start()
+        defer {
+            hub.stop()
+            monitor.stop()
+        }
+        // The node is not there yet: the hub reports the failure and keeps trying.
+        guard case .failed(let device, let error) = try await attachments.next() else {
+            Issue.record("expected a failure first")
+            return
+        }
+        #expect(device.node == link)
+        #expect(error.code == .openFailed)
+        var pty: PseudoTerminal? = try PseudoTerminal()
+        #expect(symlink(pty!.devicePath, link) == 0)
+        let attached = try await attachments.next()
+        #expect(attached == .attached(device), "\(attached)")
+        try pty!.write("134567890123456789\r")
+        guard case .scan(let event) = try await scans.next() else {
+            Issue.record("expected a scan")
+            return
+        }
+        #expect(event.source.deviceID == "static-rs232")
+
+        // The line goes away (EIO): the scanner is closed, then opened again once it is back.
+        pty = nil
+        #expect(try await attachments.next() == .detached(device))
+        unlink(link)
+        let second = try PseudoTerminal()
+        #expect(symlink(second.devicePath, link) == 0)
+        #expect(try await attachments.next(where: { $0 == .attached(device) }) == .attached(device))
+        try second.write("284567890123456789\r")
+        guard case .scan(let again) = try await scans.next() else {
+            Issue.record("expected a scan after re-opening")
+            return
+        }
+        #expect(again.text == "284567890123456789")
     }
 }
