@@ -160,6 +160,54 @@ import Testing
         }
     }
 
+    @Test func aKeyboardWedgeScannerPluggedInIsGrabbedAndReadThroughTheHub() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let configuration = DevicesConfiguration(defaultScanner: ScannerSettings(keyboardLayout: "jp"))
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let scans = Inbox<ScannerOutput>()
+            let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
+            let attachments = Inbox<ScannerAttachment>()
+            let stream = hub.attachments()
+            let task = Task { for await attachment in stream { attachments.put(attachment) } }
+            defer { task.cancel() }
+            hub.start()
+            try await monitor.start()
+            defer {
+                hub.stop()
+                monitor.stop()
+            }
+            let wedge = FakeDevices.keyboard()
+            try testbed.add(wedge.description)
+            try testbed.emulateEvdevGrab(on: wedge.node)
+            for syspath in wedge.syspaths { testbed.uevent(syspath, action: "add") }
+            guard case .attached(let device) = try await attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            #expect(device.transport == .keyboardWedge)
+            #expect(device.reason == "built-in table: Zebra (Symbol) (vendor 05e0)")
+            try testbed.replayEvemuEvents(EvemuScript.typing(Self.wechatCode, layout: .jp), on: wedge.node)
+            #expect(try await scanText(scans) == Self.wechatCode)
+        }
+    }
+
+    @Test func udevLinksGiveTheStablePathAndAConfigurationCanNameIt() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let byID = "/dev/serial/by-id/usb-Honeywell_1900G_17035B2A6E-if00"
+            let scanner = FakeDevices.cdcACMScanner(
+                vendor: 0x4242, product: 0x0001,
+                extraProperties: ["DEVLINKS": "\(byID) /dev/serial/by-path/pci-0000:00:14.0-usb-0:3:1.0"])
+            try testbed.add(scanner.description)
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "by-id", match: .devicePath(byID), role: .scanner)
+            ])
+            let device = try #require(try DeviceReport.enumerateNow(configuration: configuration).first)
+            #expect(device.stablePath == byID)
+            #expect(device.role == .scanner)
+            #expect(device.reason == "config rule 'by-id' (path \(byID))")
+        }
+    }
+
     private func write(_ text: String, to node: String, _ testbed: UmockdevTestbed) throws {
         let descriptor = testbed.controllerDescriptor(of: node)
         guard descriptor >= 0 else { throw TestSupportError("no controller for \(node)") }
