@@ -118,6 +118,17 @@ import Testing
         )
     }
 
+    @Test func anOnBoardSerialPortIsACandidateOnlyWhenAConfigurationPathNamesIt() throws {
+        let port = facts(sysname: "ttyS0", vendor: nil, product: nil, serial: nil)
+        #expect(classifier.classify(port) == nil)
+        let configuration = DevicesConfiguration(devices: [
+            DeviceRule(name: "rs232", match: .devicePath("/dev/ttyS0"), role: .scanner)
+        ])
+        let info = try #require(DeviceClassifier(configuration: configuration).classify(port))
+        #expect(info.role == .scanner)
+        #expect(info.id == "tty-/sys/devices/x/ttyS0")
+    }
+
     @Test func virtualConsolesAndMiceAreNoCandidates() {
         #expect(classifier.classify(facts(sysname: "tty1", vendor: nil, product: nil)) == nil)
         #expect(classifier.classify(facts(subsystem: "input", sysname: "mouse0")) == nil)

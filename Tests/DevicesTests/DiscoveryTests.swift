@@ -113,7 +113,9 @@ import Testing
         try await UmockdevTestbed.withTestbed { testbed in
             let monitor = DeviceMonitor(logger: logger)
             let events = Inbox<DeviceEvent>()
-            monitor.subscribe { events.put($0) }
+            let stream = monitor.events()
+            let task = Task { for await event in stream { events.put(event) } }
+            defer { task.cancel() }
             try await monitor.start()
             defer { monitor.stop() }
             let printer = FakeDevices.usbPrinter()

@@ -20,13 +20,15 @@ public struct DeviceInfo: Sendable, Equatable, Hashable {
     public var stablePath: String?
     /// The sysfs path, for udev-discovered devices.
     public var syspath: String?
-    /// USB vendor and product ids.
+    /// USB vendor id.
     public var vendorID: UInt16?
+    /// USB product id.
     public var productID: UInt16?
     /// USB serial number, when the device reports one.
     public var serialNumber: String?
-    /// Manufacturer and product names as the device reports them.
+    /// Manufacturer name as the device reports it.
     public var vendor: String?
+    /// Product name as the device reports it.
     public var model: String?
     /// Whether udev had processed the device (false under a testbed or before udev finished).
     public var isInitialized: Bool
