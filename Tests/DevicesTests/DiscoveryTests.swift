@@ -109,7 +109,7 @@ import Testing
         }
     }
 
-    @Test func monitorPublishesAddAndRemoveForPrintersAndIgnoresNothingSilently() async throws {
+    @Test func monitorPublishesAddAndRemoveAndReportsIgnoredKeyboardsToo() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
             let monitor = DeviceMonitor(logger: logger)
             let events = Inbox<DeviceEvent>()
@@ -190,6 +190,34 @@ import Testing
             #expect(device.reason == "built-in table: Zebra (Symbol) (vendor 05e0)")
             try testbed.replayEvemuEvents(EvemuScript.typing(Self.wechatCode, layout: .jp), on: wedge.node)
             #expect(try await scanText(scans) == Self.wechatCode)
+        }
+    }
+
+    @Test func aScannerUdevNoLongerCallsAScannerIsDetached() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let monitor = DeviceMonitor(logger: logger)
+            let hub = ScannerHub(monitor: monitor, configuration: DevicesConfiguration(), logger: logger) { _ in }
+            let attachments = Inbox<ScannerAttachment>()
+            let stream = hub.attachments()
+            let task = Task { for await attachment in stream { attachments.put(attachment) } }
+            defer { task.cancel() }
+            hub.start()
+            try await monitor.start()
+            defer {
+                hub.stop()
+                monitor.stop()
+            }
+            let scanner = FakeDevices.cdcACMScanner()
+            try testbed.plug(scanner.description)
+            guard case .attached(let device) = try await attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            // A technician's local rule now says to leave it alone.
+            testbed.setProperty(scanner.nodeSyspath, "QFPOS_ROLE", "ignored")
+            testbed.uevent(scanner.nodeSyspath, action: "change")
+            #expect(try await attachments.next() == .detached(device))
+            #expect(monitor.devices.first?.role == .ignored)
         }
     }
 
