@@ -1,1 +1,0 @@
-// The ESCPOS module. See README.md and docs/ for its design.

@@ -1,0 +1,163 @@
+import QRCode
+
+/// A decoded ESC/POS stream rendered for people: a text rendering and a 1-bit image of the paper.
+///
+/// QR codes are drawn module for module (native ones re-encoded with libqrencode at the printer's
+/// module size), so that a barcode reader decodes the image back to the data that was sent.
+public struct ReceiptPreview: Sendable {
+    /// Dot height of a font A line at normal size.
+    public static let lineHeight = 24
+    /// Dot width of a half-width font A character.
+    public static let characterWidth = 12
+    /// Dots between text lines.
+    public static let lineGap = 6
+    /// Blank dots above the first and below the last element.
+    public static let margin = 24
+
+    /// What the stream prints.
+    public let elements: [PreviewElement]
+    /// Printable width in dots.
+    public let dotsPerLine: Int
+    /// Half-width columns per line.
+    public let columns: Int
+
+    /// Decodes `bytes` for a printer with `dotsPerLine` dots and `columns` columns.
+    public init(bytes: [UInt8], dotsPerLine: Int = 576, columns: Int = 48) {
+        self.elements = PreviewDecoder().decode(bytes)
+        self.dotsPerLine = dotsPerLine
+        self.columns = columns
+    }
+
+    /// Decodes `bytes` for the paper of `profile`.
+    public init(bytes: [UInt8], profile: PrinterProfile) {
+        self.init(bytes: bytes, dotsPerLine: profile.dotsPerLine, columns: profile.columns)
+    }
+
+    /// Every QR payload in the stream, native and raster-free (raster QR codes are images: read them from `image()`).
+    public var nativeQRPayloads: [String] {
+        elements.compactMap {
+            if case .qrCode(let data, _, _, _) = $0 { return String(decoding: data, as: UTF8.self) }
+            return nil
+        }
+    }
+
+    /// The printed text, one line per printed line, aligned within `columns`; QR codes, images,
+    /// cuts and drawer pulses appear as bracketed notes.
+    public var text: String {
+        var output = ""
+        for element in elements {
+            switch element {
+            case .line(let line):
+                let pad: Int
+                switch line.alignment {
+                case .left: pad = 0
+                case .center: pad = max(0, (columns - line.columns) / 2)
+                case .right: pad = max(0, columns - line.columns)
+                }
+                var rendered = String(repeating: " ", count: pad)
+                for glyph in line.glyphs { rendered.append(glyph.character) }
+                while rendered.last == " " { rendered.removeLast() }
+                output += rendered + "\n"
+            case .qrCode(let data, let moduleSize, let level, _):
+                output +=
+                    "[QR native model 2, module \(moduleSize), EC \(level): \(String(decoding: data, as: UTF8.self))]\n"
+            case .image(let image, _):
+                output += "[raster image \(image.width)x\(image.height)]\n"
+            case .feed(let dots):
+                output += "[feed \(dots) dots]\n"
+            case .cut(let partial):
+                output += partial ? "[partial cut]\n" : "[full cut]\n"
+            case .drawerPulse(let pin):
+                output += "[drawer pulse pin \(pin == 0 ? 2 : 5)]\n"
+            case .note(let note):
+                output += "[\(note)]\n"
+            }
+        }
+        return output
+    }
+
+    /// The paper as a 1-bit image `dotsPerLine` wide: glyphs as boxes (full-width ones twice as
+    /// wide, emphasised ones filled), QR codes and raster images dot for dot, cuts as dashed lines.
+    public func image() -> Bitmap {
+        var placed: [(y: Int, draw: Drawable)] = []
+        var y = Self.margin
+        for element in elements {
+            switch element {
+            case .line(let line):
+                let height = Self.lineHeight * line.heightScale
+                placed.append((y, .line(line, height: height)))
+                y += height + Self.lineGap
+            case .qrCode(let data, let moduleSize, let level, let alignment):
+                guard let symbol = try? QRCode(encoding: data, errorCorrection: level) else {
+                    continue
+                }
+                let bitmap = Bitmap(qrCode: symbol, moduleSize: max(1, moduleSize))
+                placed.append((y, .bitmap(bitmap, alignment)))
+                y += bitmap.height
+            case .image(let bitmap, let alignment):
+                placed.append((y, .bitmap(bitmap, alignment)))
+                y += bitmap.height
+            case .feed(let dots):
+                y += dots
+            case .cut:
+                placed.append((y + 4, .cut))
+                y += 12
+            case .drawerPulse, .note:
+                continue
+            }
+        }
+        var paper = Bitmap(width: dotsPerLine, height: y + Self.margin)
+        for (top, drawable) in placed {
+            switch drawable {
+            case .line(let line, let height):
+                drawLine(line, top: top, height: height, on: &paper)
+            case .bitmap(let bitmap, let alignment):
+                paper.draw(bitmap, x: offset(width: bitmap.width, alignment: alignment), y: top)
+            case .cut:
+                var x = 0
+                while x < dotsPerLine {
+                    paper.fill(x: x, y: top, width: 8, height: 1)
+                    x += 16
+                }
+            }
+        }
+        return paper
+    }
+
+    /// The image as a PNG file.
+    public func png() -> [UInt8] {
+        PNGWriter.encode(image())
+    }
+
+    private enum Drawable {
+        case line(PreviewLine, height: Int)
+        case bitmap(Bitmap, PreviewAlignment)
+        case cut
+    }
+
+    private func offset(width: Int, alignment: PreviewAlignment) -> Int {
+        switch alignment {
+        case .left: return 0
+        case .center: return max(0, (dotsPerLine - width) / 2)
+        case .right: return max(0, dotsPerLine - width)
+        }
+    }
+
+    private func drawLine(_ line: PreviewLine, top: Int, height: Int, on paper: inout Bitmap) {
+        var x = offset(width: line.columns * Self.characterWidth, alignment: line.alignment)
+        for glyph in line.glyphs {
+            let width = glyph.columns * glyph.widthScale * Self.characterWidth
+            let glyphHeight = Self.lineHeight * glyph.heightScale
+            let glyphTop = top + height - glyphHeight
+            if glyph.character != " " {
+                if glyph.emphasised {
+                    paper.fill(x: x + 2, y: glyphTop + 4, width: width - 4, height: glyphHeight - 6)
+                } else {
+                    paper.strokeRectangle(x: x + 2, y: glyphTop + 4, width: width - 4, height: glyphHeight - 6)
+                }
+            }
+            if glyph.underlined { paper.fill(x: x, y: top + height - 1, width: width, height: 1) }
+            x += width
+        }
+    }
+}

@@ -1,0 +1,398 @@
+import Dispatch
+import Foundation
+import GRDB
+import QFPay
+import Synchronization
+
+/// The write-ahead journal of sales: SQLite through GRDB, WAL, `synchronous=FULL`.
+///
+/// Each sale is a row in `sale` (its fixed facts) and an append-only log in `sale_event` (triggers
+/// refuse updates and deletes). A sale's current state is a fold of its log (`SaleStateMachine`
+/// replays it); the view `sale_state` gives each sale's latest status for listings. Appends from
+/// many sales that arrive while a commit is running are committed together in the next
+/// transaction (group commit), and every append returns only once it is durable.
+public final class Journal: Sendable {
+    /// One entry of a sale's log.
+    public struct Entry: Sendable, Equatable {
+        /// The sale it belongs to.
+        public var saleID: String
+        /// Position in the sale's log, from 0 (the creation entry).
+        public var sequence: Int
+        /// When it happened (pipeline clock).
+        public var at: Date
+        /// The input, or nil for the creation entry.
+        public var event: SaleEvent?
+        /// Status after applying it.
+        public var status: SaleStatus
+        /// Facts after applying it, for listings and the refund check.
+        public var respcd: String?
+        public var syssn: String?
+        public var paidAmount: Int
+        public var refundedAmount: Int
+    }
+
+    /// A sale as the journal holds it.
+    public struct StoredSale: Sendable {
+        public var order: SaleOrder
+        public var createdAt: Date
+        public var entries: [Entry]
+    }
+
+    /// A sale's latest facts (the `sale_state` view).
+    public struct SaleSummary: Sendable, Equatable {
+        public var order: SaleOrder
+        public var createdAt: Date
+        public var updatedAt: Date
+        public var status: SaleStatus
+        public var respcd: String?
+        public var syssn: String?
+        public var paidAmount: Int
+        public var refundedAmount: Int
+    }
+
+    private struct Pending {
+        var creations: [(SaleOrder, Date)]
+        var entries: [Entry]
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct Batching {
+        var queue: [Pending] = []
+        var draining = false
+    }
+
+    private let pool: DatabasePool
+    private let writer = DispatchQueue(label: "qfpos.journal.writer")
+    private let batching = Mutex(Batching())
+    /// Number of transactions committed (for the benchmark's journal cost).
+    private let commits = Atomic<Int>(0)
+
+    /// Opens (creating and migrating) the journal at `path`. Refuses to open unless SQLite reads
+    /// back `synchronous` = FULL (2) on the writer connection after opening: GRDB's `DatabasePool`
+    /// sets NORMAL after `prepareDatabase`, so the setting is made here, after opening.
+    public init(path: String) throws {
+        do {
+            var configuration = Configuration()
+            configuration.journalMode = .wal
+            configuration.busyMode = .timeout(10)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let synchronous = try pool.writeWithoutTransaction { db -> Int in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            }
+            guard synchronous == 2 else {
+                throw PaymentsError(.journalUnavailable, "journal synchronous reads \(synchronous), not FULL (2)")
+            }
+            try Self.migrator.migrate(pool)
+        } catch let error as PaymentsError {
+            throw error
+        } catch {
+            throw PaymentsError(.journalUnavailable, "cannot open the journal at \(path)", underlying: error)
+        }
+    }
+
+    /// The `synchronous` setting the writer connection uses now (2 = FULL).
+    public func synchronousSetting() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Transactions committed by appends since opening.
+    public var commitCount: Int { commits.load(ordering: .relaxed) }
+
+    // MARK: - Schema
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sale (
+                        sale_id TEXT PRIMARY KEY NOT NULL,
+                        out_trade_no TEXT NOT NULL UNIQUE,
+                        amount INTEGER NOT NULL CHECK (amount > 0),
+                        currency TEXT NOT NULL,
+                        flow TEXT NOT NULL,
+                        pay_type TEXT,
+                        lane TEXT NOT NULL,
+                        goods_name TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX sale_lane ON sale(lane);
+                    CREATE TABLE sale_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        sale_id TEXT NOT NULL REFERENCES sale(sale_id),
+                        seq INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        respcd TEXT,
+                        syssn TEXT,
+                        paid_amount INTEGER NOT NULL,
+                        refunded_amount INTEGER NOT NULL,
+                        payload BLOB,
+                        UNIQUE (sale_id, seq)
+                    );
+                    CREATE INDEX sale_event_syssn ON sale_event(syssn);
+                    CREATE TRIGGER sale_event_no_update BEFORE UPDATE ON sale_event
+                        BEGIN SELECT RAISE(ABORT, 'the sale journal is append-only'); END;
+                    CREATE TRIGGER sale_event_no_delete BEFORE DELETE ON sale_event
+                        BEGIN SELECT RAISE(ABORT, 'the sale journal is append-only'); END;
+                    CREATE VIEW sale_state AS
+                        SELECT s.*, e.status, e.respcd, e.syssn, e.paid_amount, e.refunded_amount,
+                               e.at AS updated_at
+                        FROM sale s JOIN sale_event e ON e.sale_id = s.sale_id
+                        WHERE e.seq = (SELECT MAX(seq) FROM sale_event WHERE sale_id = s.sale_id);
+                    CREATE TABLE notification (
+                        syssn TEXT NOT NULL,
+                        notify_type TEXT NOT NULL,
+                        out_trade_no TEXT,
+                        received_at INTEGER NOT NULL,
+                        PRIMARY KEY (syssn, notify_type)
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+
+    // MARK: - Appending
+
+    /// Records a new sale (its creation entry, sequence 0) durably.
+    public func create(_ order: SaleOrder, at: Date, status: SaleStatus) async throws {
+        let entry = Entry(
+            saleID: order.saleID, sequence: 0, at: at, event: nil, status: status, respcd: nil, syssn: nil,
+            paidAmount: 0, refundedAmount: 0)
+        try await commit(creations: [(order, at)], entries: [entry])
+    }
+
+    /// Appends entries durably; returns once they are committed.
+    public func append(_ entries: [Entry]) async throws {
+        try await commit(creations: [], entries: entries)
+    }
+
+    private func commit(creations: [(SaleOrder, Date)], entries: [Entry]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let start = batching.withLock { state -> Bool in
+                state.queue.append(Pending(creations: creations, entries: entries, continuation: continuation))
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if start { writer.async { self.drain() } }
+        }
+    }
+
+    /// Runs on `writer`: commits everything queued, in one transaction per round.
+    private func drain() {
+        while true {
+            let batch = batching.withLock { state -> [Pending] in
+                let batch = state.queue
+                state.queue = []
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try pool.write { db in
+                    for pending in batch {
+                        for (order, at) in pending.creations { try Self.insert(order, at: at, db) }
+                        for entry in pending.entries { try Self.insert(entry, db) }
+                    }
+                }
+                commits.add(1, ordering: .relaxed)
+                for pending in batch { pending.continuation.resume() }
+            } catch {
+                // One bad entry fails the whole round; retry each alone so the others still commit.
+                for pending in batch {
+                    do {
+                        try pool.write { db in
+                            for (order, at) in pending.creations { try Self.insert(order, at: at, db) }
+                            for entry in pending.entries { try Self.insert(entry, db) }
+                        }
+                        commits.add(1, ordering: .relaxed)
+                        pending.continuation.resume()
+                    } catch {
+                        pending.continuation.resume(
+                            throwing: PaymentsError(.journalWriteFailed, "journal append failed", underlying: error))
+                    }
+                }
+            }
+        }
+    }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
+    private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    private static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+
+    private static func insert(_ order: SaleOrder, at: Date, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO sale (sale_id, out_trade_no, amount, currency, flow, pay_type, lane, goods_name, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                order.saleID, order.outTradeNo, order.amount, order.currency, order.flow.rawValue,
+                order.payType?.rawValue, order.lane, order.goodsName, milliseconds(at),
+            ])
+    }
+
+    private static func insert(_ entry: Entry, _ db: Database) throws {
+        let payload = try entry.event.map { try encoder.encode($0) }
+        try db.execute(
+            sql: """
+                INSERT INTO sale_event (sale_id, seq, at, kind, status, respcd, syssn, paid_amount, refunded_amount, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entry.saleID, entry.sequence, milliseconds(entry.at), entry.event?.kind ?? "created",
+                entry.status.rawValue, entry.respcd, entry.syssn, entry.paidAmount, entry.refundedAmount, payload,
+            ])
+    }
+
+    // MARK: - Notifications
+
+    /// Records a notification once: false when (syssn, notify_type) was already recorded (a replay).
+    public func recordNotification(syssn: String, notifyType: String, outTradeNo: String?, at: Date) async throws
+        -> Bool
+    {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO notification (syssn, notify_type, out_trade_no, received_at)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [syssn, notifyType, outTradeNo, Self.milliseconds(at)])
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: - Reading
+
+    private static func order(_ row: Row) -> SaleOrder {
+        SaleOrder(
+            saleID: row["sale_id"], outTradeNo: row["out_trade_no"], amount: row["amount"],
+            currency: row["currency"], flow: SaleFlow(rawValue: row["flow"]) ?? .barcode,
+            payType: (row["pay_type"] as String?).flatMap { PayTypeCoding.payType($0) }, lane: row["lane"],
+            goodsName: row["goods_name"])
+    }
+
+    private static func entry(_ row: Row) throws -> Entry {
+        let payload: Data? = row["payload"]
+        return Entry(
+            saleID: row["sale_id"], sequence: row["seq"], at: date(row["at"]),
+            event: try payload.map { try decoder.decode(SaleEvent.self, from: $0) },
+            status: SaleStatus(rawValue: row["status"]) ?? .needsAttention, respcd: row["respcd"],
+            syssn: row["syssn"], paidAmount: row["paid_amount"], refundedAmount: row["refunded_amount"])
+    }
+
+    /// A sale and its whole log, or nil.
+    public func sale(id: String) throws -> StoredSale? {
+        try pool.read { db in try Self.storedSale(db, where: "sale_id = ?", [id]).first }
+    }
+
+    /// A sale by its payment's `out_trade_no`, or nil.
+    public func sale(outTradeNo: String) throws -> StoredSale? {
+        try pool.read { db in try Self.storedSale(db, where: "out_trade_no = ?", [outTradeNo]).first }
+    }
+
+    /// Every sale whose latest status is not settled, oldest first.
+    public func unfinishedSales() throws -> [StoredSale] {
+        let unsettled = SaleStatus.allCases.filter { !$0.isSettled }.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        return try pool.read { db in
+            let ids = try String.fetchAll(
+                db, sql: "SELECT sale_id FROM sale_state WHERE status IN (\(unsettled)) ORDER BY created_at")
+            return try ids.flatMap { try Self.storedSale(db, where: "sale_id = ?", [$0]) }
+        }
+    }
+
+    private static func storedSale(_ db: Database, where condition: String, _ arguments: StatementArguments) throws
+        -> [StoredSale]
+    {
+        try Row.fetchAll(db, sql: "SELECT * FROM sale WHERE \(condition)", arguments: arguments).map { row in
+            let id: String = row["sale_id"]
+            let entries = try Row.fetchAll(
+                db, sql: "SELECT * FROM sale_event WHERE sale_id = ? ORDER BY seq", arguments: [id]
+            ).map(entry)
+            return StoredSale(order: order(row), createdAt: date(row["created_at"]), entries: entries)
+        }
+    }
+
+    /// Latest facts of sales, newest first, optionally only those with one of `statuses` or on `lane`.
+    public func summaries(statuses: Set<SaleStatus>? = nil, lane: String? = nil, limit: Int = 1000) throws
+        -> [SaleSummary]
+    {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let statuses {
+            conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+            arguments += statuses.map(\.rawValue)
+        }
+        if let lane {
+            conditions.append("lane = ?")
+            arguments.append(lane)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM sale_state \(filter) ORDER BY created_at DESC LIMIT \(limit)",
+                arguments: StatementArguments(arguments)
+            ).map { row in
+                SaleSummary(
+                    order: Self.order(row), createdAt: Self.date(row["created_at"]),
+                    updatedAt: Self.date(row["updated_at"]),
+                    status: SaleStatus(rawValue: row["status"]) ?? .needsAttention, respcd: row["respcd"],
+                    syssn: row["syssn"], paidAmount: row["paid_amount"], refundedAmount: row["refunded_amount"])
+            }
+        }
+    }
+
+    /// Paid and refunded amounts of a sale as the journal has them, and whether a refund is in flight.
+    public func refundPosition(saleID: String) throws -> (paid: Int, refunded: Int, refundInFlight: Bool)? {
+        try pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT paid_amount, refunded_amount, status FROM sale_state WHERE sale_id = ?",
+                    arguments: [saleID])
+            else { return nil }
+            return (
+                row["paid_amount"], row["refunded_amount"], (row["status"] as String) == SaleStatus.refunding.rawValue
+            )
+        }
+    }
+
+    /// Sales created in `[from, to)`, with their latest facts (reconciliation).
+    public func summaries(createdFrom from: Date, to: Date) throws -> [SaleSummary] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM sale_state WHERE created_at >= ? AND created_at < ? ORDER BY created_at",
+                arguments: [Self.milliseconds(from), Self.milliseconds(to)]
+            ).map { row in
+                SaleSummary(
+                    order: Self.order(row), createdAt: Self.date(row["created_at"]),
+                    updatedAt: Self.date(row["updated_at"]),
+                    status: SaleStatus(rawValue: row["status"]) ?? .needsAttention, respcd: row["respcd"],
+                    syssn: row["syssn"], paidAmount: row["paid_amount"], refundedAmount: row["refunded_amount"])
+            }
+        }
+    }
+
+    /// Refunds that went through per sale (out_trade_no and amount), for reconciliation.
+    public func refunds(saleID: String) throws -> [RefundOrder] {
+        guard let stored = try sale(id: saleID) else { return [] }
+        var machine = SaleStateMachine(order: stored.order, createdAt: stored.createdAt, policy: .standard)
+        for entry in stored.entries { if let event = entry.event { _ = machine.apply(event, at: entry.at) } }
+        return machine.refunds
+    }
+
+    /// Raw SQL for tests and diagnostics that plant or inspect rows (never used by the pipeline).
+    public func execute(_ sql: String) throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
+    }
+}
+
+/// PayType from its raw value (kept here so the journal does not depend on QFPay's Codable form).
+enum PayTypeCoding {
+    static func payType(_ raw: String) -> PayType? { PayType(rawValue: raw) }
+}

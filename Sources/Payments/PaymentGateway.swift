@@ -1,0 +1,47 @@
+import Foundation
+import QFPay
+
+/// The outcome of one gateway call, as the pipeline must treat it.
+public enum GatewayCall<Value: Sendable>: Sendable {
+    /// A signed and verified answer.
+    case answered(Value)
+    /// The request may have been processed (timeout, dropped connection, 5xx after sending, bad
+    /// response signature): never a failure, resolved by query.
+    case outcomeUnknown(String)
+    /// The request was never sent (validation, connection refused): safe, nothing happened.
+    case notSent(String)
+}
+
+/// One row of the reconciliation file.
+public struct BillRow: Sendable, Equatable {
+    public var syssn: String
+    public var outTradeNo: String?
+    public var amount: Int
+    /// `payment`, `refund` or `close`.
+    public var orderType: String
+    public var respcd: String
+
+    public init(syssn: String, outTradeNo: String?, amount: Int, orderType: String, respcd: String) {
+        self.syssn = syssn
+        self.outTradeNo = outTradeNo
+        self.amount = amount
+        self.orderType = orderType
+        self.respcd = respcd
+    }
+}
+
+/// What the pipeline needs from QFPay, in the pipeline's own terms. `QFPayGateway` implements it
+/// over `QFPayClient`; the contract for every call: `.answered` only for signed, verified answers.
+public protocol PaymentGateway: Sendable {
+    /// `/trade/v1/payment`. `authCode` for barcode sales (sent once, never stored).
+    func pay(_ order: SaleOrder, authCode: String?, at: Date) async -> GatewayCall<GatewayAnswer>
+    /// `/trade/v1/query` by one `out_trade_no` (a payment's or a refund's).
+    func query(outTradeNo: String, at: Date) async -> GatewayCall<OrderState>
+    /// `/trade/v1/close` (or the reversal endpoint configured for the pay type).
+    func close(_ order: SaleOrder, syssn: String?, at: Date) async -> GatewayCall<GatewayAnswer>
+    /// `/trade/v1/refund` of the payment `syssn`, under the refund's own order number.
+    func refund(_ refund: RefundOrder, of order: SaleOrder, syssn: String, at: Date) async
+        -> GatewayCall<GatewayAnswer>
+    /// `/download/v1/trade_bill` for a day (`YYYY-MM-DD`, shop local time).
+    func tradeBill(date: String) async -> GatewayCall<[BillRow]>
+}

@@ -1,0 +1,530 @@
+import Foundation
+import Logging
+import QFPay
+
+/// The payment pipeline: carries every sale through payment, poll, close and refund, writing
+/// each step ahead to the journal, on one serial Dispatch queue.
+///
+/// Confinement: `PaymentPipeline` is an actor whose executor is a serial `DispatchQueue`
+/// (`QueueExecutor`); all sale state machines live in it. Gateway requests, timers and printing
+/// run in tasks off the queue and come back as inputs. For each input the order is always:
+/// apply to the state machine → journal (and wait for the commit) when the action says so →
+/// send the request, start the timer, print.
+public actor PaymentPipeline {
+    /// Everything the pipeline is made of.
+    public struct Configuration: Sendable {
+        public var policy: SalePolicy
+        public var clock: any PipelineClock
+        public var classifier: PaymentCodeClassifier
+        public var printer: (any ReceiptPrinter)?
+        public var logger: Logger
+        /// Called at every journal write of every sale (before and after it); returning true
+        /// stops the pipeline there as if the process were killed. For crash-recovery tests.
+        public var crashPoint: (@Sendable (CrashPoint) -> Bool)?
+
+        public init(
+            policy: SalePolicy = .standard,
+            clock: any PipelineClock = SystemPipelineClock(),
+            classifier: PaymentCodeClassifier = PaymentCodeClassifier(),
+            printer: (any ReceiptPrinter)? = nil,
+            logger: Logger = Logger(label: "qfpos.payments"),
+            crashPoint: (@Sendable (CrashPoint) -> Bool)? = nil
+        ) {
+            self.policy = policy
+            self.clock = clock
+            self.classifier = classifier
+            self.printer = printer
+            self.logger = logger
+            self.crashPoint = crashPoint
+        }
+    }
+
+    /// A journal write of a sale, as seen by `Configuration.crashPoint`.
+    public struct CrashPoint: Sendable, Hashable {
+        public enum Phase: String, Sendable { case beforeWrite, afterWrite }
+        public var saleID: String
+        /// The entry's sequence in the sale's log (0 = creation).
+        public var sequence: Int
+        /// The journaled input's kind (`created`, `scanned`, `payment-answered`...).
+        public var kind: String
+        public var phase: Phase
+    }
+
+    private struct LiveSale {
+        var machine: SaleStateMachine
+        var sequence: Int
+        var timerGeneration = 0
+        /// The scanned code, kept in memory only until the payment request is sent.
+        var authCode: String?
+    }
+
+    private let executor = QueueExecutor(label: "qfpos.payments.pipeline")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let journal: Journal
+    private let gateway: any PaymentGateway
+    private let configuration: Configuration
+    private var logger: Logger { configuration.logger }
+    private var live: [String: LiveSale] = [:]
+    private var saleByOutTradeNo: [String: String] = [:]
+    private var awaitingScan: [String: String] = [:]
+    private var recoveringLanes: [String: Int] = [:]
+    private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
+    private var subscribers: [UUID: AsyncStream<SaleSnapshot>.Continuation] = [:]
+    private var stopped = false
+    private let orderNumbers = OrderNumberGenerator()
+    private var accepting = true
+
+    /// A pipeline over `journal` and `gateway`. Call `recover()` before taking sales.
+    public init(journal: Journal, gateway: any PaymentGateway, configuration: Configuration = Configuration()) {
+        self.journal = journal
+        self.gateway = gateway
+        self.configuration = configuration
+    }
+
+    // MARK: - Public API
+
+    /// Every sale update (state, respcd and meaning), from now on.
+    public func updates() -> AsyncStream<SaleSnapshot> {
+        let (stream, continuation) = AsyncStream<SaleSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        let id = UUID()
+        subscribers[id] = continuation
+        continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    /// Starts a sale, or returns the existing one when the journal already has `request.orderID`.
+    public func startSale(_ request: SaleRequest) async throws -> SaleSnapshot {
+        guard !stopped, accepting else { throw PaymentsError(.stopped, "the pipeline is not taking sales") }
+        if let existing = try snapshot(of: request.orderID) { return existing }
+        try Self.validate(request)
+        while recoveringLanes[request.lane, default: 0] > 0 {
+            await withCheckedContinuation { laneWaiters[request.lane, default: []].append($0) }
+        }
+        if let existing = try snapshot(of: request.orderID) { return existing }  // started while waiting
+        if request.flow == .barcode, let busy = awaitingScan[request.lane], busy != request.orderID {
+            throw PaymentsError(.invalidState, "lane \(request.lane) already waits for a scan for sale \(busy)")
+        }
+        var payType: PayType? = nil
+        switch request.flow {
+        case .dynamicQR:
+            guard let wallet = request.wallet else {
+                throw PaymentsError(.invalidRequest, "a dynamic-QR sale needs a wallet (wechat or alipay)")
+            }
+            payType = wallet.qrPayType
+        case .barcode:
+            payType = request.wallet?.barcodePayType
+        }
+        let now = configuration.clock.now()
+        let order = SaleOrder(
+            saleID: request.orderID, outTradeNo: orderNumbers.paymentNumber(at: now), amount: request.amount,
+            currency: request.currency, flow: request.flow, payType: payType, lane: request.lane,
+            goodsName: request.goodsName)
+        let machine = SaleStateMachine(order: order, createdAt: now, policy: configuration.policy)
+        let entry = Journal.Entry(
+            saleID: order.saleID, sequence: 0, at: now, event: nil, status: machine.status, respcd: nil, syssn: nil,
+            paidAmount: 0, refundedAmount: 0)
+        live[order.saleID] = LiveSale(machine: machine, sequence: 0)
+        saleByOutTradeNo[order.outTradeNo] = order.saleID
+        if order.flow == .barcode { awaitingScan[order.lane] = order.saleID }
+        guard try await write(entry, creating: order) else {
+            throw PaymentsError(.stopped, "the pipeline stopped")
+        }
+        publish(machine, at: now)
+        perform(machine.start(), for: order.saleID)
+        if let code = request.authCode, request.flow == .barcode {
+            try await provideScan(lane: request.lane, code: code)
+        }
+        return try snapshot(of: order.saleID) ?? SaleSnapshot(machine, updatedAt: now)
+    }
+
+    /// Gives the lane's waiting barcode sale the customer's code. Product barcodes and noise are
+    /// refused with `notAPaymentCode` and the sale keeps waiting.
+    @discardableResult
+    public func provideScan(lane: String, code: String) async throws -> SaleSnapshot {
+        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        let classified = configuration.classifier.classify(trimmed)
+        let codePayType: PayType
+        switch classified {
+        case .payment(_, let payType): codePayType = payType
+        case .productBarcode(let symbology):
+            throw PaymentsError(.notAPaymentCode, "a product barcode (\(symbology)) is not a payment code")
+        case .notPaymentCode(let reason):
+            throw PaymentsError(.notAPaymentCode, "not a payment code: \(reason)")
+        }
+        guard let saleID = awaitingScan[lane], var sale = live[saleID] else {
+            throw PaymentsError(.noSaleAwaitingScan, "no sale on lane \(lane) waits for a scan")
+        }
+        let payType = sale.machine.order.payType ?? codePayType
+        sale.authCode = trimmed
+        live[saleID] = sale
+        awaitingScan[lane] = nil
+        let event = SaleEvent.scanned(
+            maskedCode: AuthCode.mask(trimmed),
+            codeHash: ScannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
+            payType: payType)
+        await handle(event, saleID: saleID)
+        return try snapshot(of: saleID) ?? SaleSnapshot(sale.machine, updatedAt: configuration.clock.now())
+    }
+
+    /// Cancels a sale that is not paid yet (closing its order at the gateway when needed).
+    @discardableResult
+    public func cancel(_ saleID: String) async throws -> SaleSnapshot {
+        guard let sale = live[saleID] else {
+            guard let existing = try snapshot(of: saleID) else {
+                throw PaymentsError(.saleNotFound, "no sale \(saleID)")
+            }
+            throw PaymentsError(.invalidState, "sale \(saleID) is \(existing.status.rawValue): refund it instead")
+        }
+        let before = sale.sequence
+        await handle(.cancelRequested, saleID: saleID)
+        guard let after = live[saleID], after.sequence > before || after.machine.status == .cancelling else {
+            throw PaymentsError(
+                .invalidState, "sale \(saleID) is \(sale.machine.status.rawValue) and cannot be cancelled")
+        }
+        if awaitingScan[after.machine.order.lane] == saleID, after.machine.status != .awaitingScan {
+            awaitingScan[after.machine.order.lane] = nil
+        }
+        return SaleSnapshot(after.machine, updatedAt: configuration.clock.now())
+    }
+
+    /// Refunds `amount` of a paid sale and waits for the outcome. Refused before anything is sent
+    /// when the journal shows less than `amount` still refundable or a refund in flight.
+    public func refund(_ saleID: String, amount: Int) async throws -> SaleSnapshot {
+        guard amount > 0 else { throw PaymentsError(.invalidRequest, "a refund amount must be positive") }
+        guard let position = try journal.refundPosition(saleID: saleID) else {
+            throw PaymentsError(.saleNotFound, "no sale \(saleID)")
+        }
+        guard !position.refundInFlight else {
+            throw PaymentsError(.invalidState, "sale \(saleID) has a refund in flight")
+        }
+        guard position.paid > 0 else { throw PaymentsError(.invalidState, "sale \(saleID) is not paid") }
+        guard amount <= position.paid - position.refunded else {
+            throw PaymentsError(
+                .refundExceedsRemaining,
+                "refund of \(amount) exceeds the \(position.paid - position.refunded) still refundable")
+        }
+        if live[saleID] == nil { try revive(saleID) }
+        guard let sale = live[saleID], sale.machine.status == .paid || sale.machine.status == .partiallyRefunded
+        else { throw PaymentsError(.invalidState, "sale \(saleID) cannot be refunded now") }
+        let refund = RefundOrder(outTradeNo: sale.machine.nextRefundOutTradeNo, amount: amount)
+        await handle(.refundRequested(refund), saleID: saleID)
+        _ = await waitFor(saleID) { $0.status != .refunding }
+        return try snapshot(of: saleID) ?? SaleSnapshot(sale.machine, updatedAt: configuration.clock.now())
+    }
+
+    /// Prints a sale's last receipt again (payment, refund or cancellation by its status).
+    public func reprint(_ saleID: String) async throws {
+        guard let snapshot = try snapshot(of: saleID) else { throw PaymentsError(.saleNotFound, "no sale \(saleID)") }
+        let kind: ReceiptKind
+        switch snapshot.status {
+        case .paid: kind = .payment
+        case .partiallyRefunded, .refunded:
+            guard let last = snapshot.refunds.last else {
+                kind = .payment
+                break
+            }
+            kind = .refund(last)
+        case .cancelled: kind = .cancellation
+        case .pending where snapshot.qrcode != nil: kind = .qrCode
+        default: throw PaymentsError(.invalidState, "sale \(saleID) has no receipt to print")
+        }
+        guard let printer = configuration.printer else { return }
+        try await printer.print(receipt(kind, snapshot))
+    }
+
+    /// A sale's current state (from memory, or folded from the journal).
+    public func sale(_ saleID: String) throws -> SaleSnapshot? { try snapshot(of: saleID) }
+
+    /// Sales matching `filter`, newest first, as the journal's view has them.
+    public func sales(_ filter: SaleFilter = SaleFilter()) throws -> [Journal.SaleSummary] {
+        try journal.summaries(statuses: filter.statuses, lane: filter.lane, limit: filter.limit)
+    }
+
+    /// Waits until the sale satisfies `condition` (or the pipeline stops: nil).
+    public func waitFor(_ saleID: String, _ condition: @escaping @Sendable (SaleSnapshot) -> Bool) async
+        -> SaleSnapshot?
+    {
+        if let now = try? snapshot(of: saleID), condition(now) { return now }
+        if stopped { return nil }
+        return await withCheckedContinuation { continuation in
+            watchers[UUID()] = (saleID, condition, continuation)
+        }
+    }
+
+    /// Waits until the sale needs nothing more from the gateway (or is flagged needs-attention).
+    public func settled(_ saleID: String) async -> SaleSnapshot? {
+        await waitFor(saleID) { $0.status.isSettled || $0.status == .needsAttention }
+    }
+
+    /// Resumes every unfinished sale of the journal (query, then close or refund as needed) and
+    /// returns when each is settled or flagged; a lane takes new sales only once its own
+    /// recovered sales are settled.
+    public func recover() async throws {
+        let unfinished = try journal.unfinishedSales()
+        var ids: [String] = []
+        for stored in unfinished where live[stored.order.saleID] == nil {
+            let machine = replay(stored)
+            live[stored.order.saleID] = LiveSale(machine: machine, sequence: stored.entries.last?.sequence ?? 0)
+            saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
+            recoveringLanes[stored.order.lane, default: 0] += 1
+            ids.append(stored.order.saleID)
+        }
+        logger.info("recovering unfinished sales", metadata: ["sales.count": "\(ids.count)"])
+        await withTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask {
+                    await self.handle(.resumed, saleID: id)
+                    _ = await self.settled(id)
+                    await self.laneRecovered(id)
+                }
+            }
+        }
+    }
+
+    /// Stops taking sales and waits until every sale in flight is settled or flagged (sales still
+    /// waiting for a scan are cancelled).
+    public func drain() async {
+        accepting = false
+        for (_, saleID) in awaitingScan { _ = try? await cancel(saleID) }
+        let ids = live.filter { !$0.value.machine.status.isSettled }.map(\.key)
+        for id in ids { _ = await settled(id) }
+    }
+
+    /// Stops at once: no more requests, timers or journal writes (a kill, as far as the journal
+    /// and the gateway can tell). Waiters get nil.
+    public func stop() {
+        stopped = true
+        for (_, watcher) in watchers { watcher.2.resume(returning: nil) }
+        watchers = [:]
+        for (_, waiters) in laneWaiters { for waiter in waiters { waiter.resume() } }
+        laneWaiters = [:]
+        for (_, subscriber) in subscribers { subscriber.finish() }
+        subscribers = [:]
+    }
+
+    /// Whether `stop()` ran or a crash point stopped the pipeline.
+    public var isStopped: Bool { stopped }
+
+    /// Applies a verified notification for the order `outTradeNo`: confirmed by query before the
+    /// sale changes. Returns false if no sale has this order number.
+    public func notificationArrived(outTradeNo: String, notifyType: String) async -> Bool {
+        guard let saleID = saleByOutTradeNo[outTradeNo] ?? (try? journal.sale(outTradeNo: outTradeNo))?.order.saleID
+        else { return false }
+        if live[saleID] == nil { try? revive(saleID) }
+        await handle(.notified(notifyType: notifyType), saleID: saleID)
+        return true
+    }
+
+    // MARK: - Carrying out inputs
+
+    /// Applies one input to a sale, journals it when asked (waiting for the commit), then acts.
+    private func handle(_ event: SaleEvent, saleID: String) async {
+        guard !stopped, var sale = live[saleID] else { return }
+        let now = configuration.clock.now()
+        let before = sale.machine.status
+        let action = sale.machine.apply(event, at: now)
+        if action.journal { sale.sequence += 1 }
+        live[saleID] = sale
+        if action.journal {
+            let entry = Journal.Entry(
+                saleID: saleID, sequence: sale.sequence, at: now, event: event, status: sale.machine.status,
+                respcd: sale.machine.lastRespcd, syssn: sale.machine.syssn, paidAmount: sale.machine.paidAmount,
+                refundedAmount: sale.machine.refundedAmount)
+            do {
+                guard try await write(entry, creating: nil) else { return }
+            } catch {
+                // Without a durable record the request must not go out; the sale is resumed from the
+                // journal at the next start.
+                logger.critical(
+                    "journal write failed; sale halted", metadata: ["sale.id": "\(saleID)", "error": "\(error)"])
+                return
+            }
+        }
+        if action.journal || before != sale.machine.status { publish(sale.machine, at: now) }
+        perform(action, for: saleID)
+    }
+
+    /// Writes one entry with the crash points around it. False when the pipeline stopped.
+    private func write(_ entry: Journal.Entry, creating order: SaleOrder?) async throws -> Bool {
+        let kind = entry.event?.kind ?? "created"
+        if crash(CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: kind, phase: .beforeWrite)) {
+            return false
+        }
+        if let order {
+            try await journal.create(order, at: entry.at, status: entry.status)
+        } else {
+            try await journal.append([entry])
+        }
+        if stopped { return false }
+        return !crash(CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: kind, phase: .afterWrite))
+    }
+
+    private func crash(_ point: CrashPoint) -> Bool {
+        if stopped { return true }
+        guard let hook = configuration.crashPoint, hook(point) else { return false }
+        logger.notice("crash point reached: stopping", metadata: ["sale.id": "\(point.saleID)"])
+        stop()
+        return true
+    }
+
+    private func perform(_ action: SaleStateMachine.Action, for saleID: String) {
+        guard !stopped, var sale = live[saleID] else { return }
+        let order = sale.machine.order
+        if let delay = action.timer {
+            sale.timerGeneration += 1
+            let generation = sale.timerGeneration
+            let clock = configuration.clock
+            Task {
+                try? await clock.sleep(for: delay)
+                await self.timerFired(saleID, generation: generation)
+            }
+        }
+        if let request = action.request {
+            let gateway = self.gateway
+            let now = configuration.clock.now()
+            switch request {
+            case .payment:
+                let code = sale.authCode
+                sale.authCode = nil
+                Task {
+                    let event: SaleEvent
+                    switch await gateway.pay(order, authCode: code, at: now) {
+                    case .answered(let answer): event = .paymentAnswered(answer)
+                    case .outcomeUnknown(let reason): event = .paymentUnknown(reason: reason)
+                    case .notSent(let reason): event = .paymentNotSent(reason: reason)
+                    }
+                    await self.handle(event, saleID: saleID)
+                }
+            case .query:
+                Task {
+                    let event: SaleEvent
+                    switch await gateway.query(outTradeNo: order.outTradeNo, at: now) {
+                    case .answered(let state): event = .queried(state)
+                    case .outcomeUnknown(let reason), .notSent(let reason): event = .queryUnknown(reason: reason)
+                    }
+                    await self.handle(event, saleID: saleID)
+                }
+            case .close:
+                let syssn = sale.machine.syssn
+                Task {
+                    let event: SaleEvent
+                    switch await gateway.close(order, syssn: syssn, at: now) {
+                    case .answered(let answer): event = .closeAnswered(answer)
+                    case .outcomeUnknown(let reason), .notSent(let reason): event = .closeUnknown(reason: reason)
+                    }
+                    await self.handle(event, saleID: saleID)
+                }
+            case .refund(let refund):
+                let syssn = sale.machine.syssn
+                Task {
+                    let event: SaleEvent
+                    if let syssn {
+                        switch await gateway.refund(refund, of: order, syssn: syssn, at: now) {
+                        case .answered(let answer): event = .refundAnswered(refund, answer)
+                        case .outcomeUnknown(let reason): event = .refundUnknown(refund, reason: reason)
+                        case .notSent(let reason): event = .refundNotSent(refund, reason: reason)
+                        }
+                    } else {
+                        event = .refundNotSent(refund, reason: "the payment's syssn is unknown")
+                    }
+                    await self.handle(event, saleID: saleID)
+                }
+            case .queryRefund(let refund):
+                Task {
+                    let event: SaleEvent
+                    switch await gateway.query(outTradeNo: refund.outTradeNo, at: now) {
+                    case .answered(let state): event = .refundQueried(refund, state)
+                    case .outcomeUnknown(let reason), .notSent(let reason):
+                        event = .refundUnknown(refund, reason: reason)
+                    }
+                    await self.handle(event, saleID: saleID)
+                }
+            }
+        }
+        live[saleID] = sale
+        if let kind = action.receipt, let printer = configuration.printer {
+            let content = receipt(kind, SaleSnapshot(sale.machine, updatedAt: configuration.clock.now()))
+            let logger = self.logger
+            Task {
+                do { try await printer.print(content) } catch {
+                    logger.warning(
+                        "receipt not printed", metadata: ["sale.id": "\(saleID)", "error": "\(error)"])
+                }
+            }
+        }
+        if sale.machine.status.isSettled, sale.machine.order.flow == .barcode,
+            awaitingScan[order.lane] == saleID
+        {
+            awaitingScan[order.lane] = nil
+        }
+    }
+
+    private func timerFired(_ saleID: String, generation: Int) async {
+        guard let sale = live[saleID], sale.timerGeneration == generation else { return }
+        await handle(.timerFired, saleID: saleID)
+    }
+
+    private func laneRecovered(_ saleID: String) {
+        guard let lane = live[saleID]?.machine.order.lane else { return }
+        recoveringLanes[lane, default: 1] -= 1
+        if recoveringLanes[lane] == 0 {
+            recoveringLanes[lane] = nil
+            for waiter in laneWaiters.removeValue(forKey: lane) ?? [] { waiter.resume() }
+        }
+    }
+
+    private func publish(_ machine: SaleStateMachine, at now: Date) {
+        let snapshot = SaleSnapshot(machine, updatedAt: now)
+        for (_, subscriber) in subscribers { subscriber.yield(snapshot) }
+        for (id, watcher) in watchers where watcher.0 == snapshot.saleID && watcher.1(snapshot) {
+            watchers[id] = nil
+            watcher.2.resume(returning: snapshot)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func snapshot(of saleID: String) throws -> SaleSnapshot? {
+        if let sale = live[saleID] { return SaleSnapshot(sale.machine, updatedAt: configuration.clock.now()) }
+        guard let stored = try journal.sale(id: saleID) else { return nil }
+        return SaleSnapshot(replay(stored), updatedAt: stored.entries.last?.at ?? stored.createdAt)
+    }
+
+    /// Brings a journaled sale back into memory (for a refund or a notification after a restart).
+    private func revive(_ saleID: String) throws {
+        guard let stored = try journal.sale(id: saleID) else { throw PaymentsError(.saleNotFound, "no sale \(saleID)") }
+        live[saleID] = LiveSale(machine: replay(stored), sequence: stored.entries.last?.sequence ?? 0)
+        saleByOutTradeNo[stored.order.outTradeNo] = saleID
+    }
+
+    private func replay(_ stored: Journal.StoredSale) -> SaleStateMachine {
+        var machine = SaleStateMachine(order: stored.order, createdAt: stored.createdAt, policy: configuration.policy)
+        for entry in stored.entries {
+            if let event = entry.event { _ = machine.apply(event, at: entry.at) }
+        }
+        return machine
+    }
+
+    private func receipt(_ kind: ReceiptKind, _ snapshot: SaleSnapshot) -> ReceiptContent {
+        ReceiptContent(
+            kind: kind, saleID: snapshot.saleID, lane: snapshot.order.lane, outTradeNo: snapshot.order.outTradeNo,
+            syssn: snapshot.syssn, amount: snapshot.order.amount, currency: snapshot.order.currency,
+            payType: snapshot.order.payType, maskedCode: snapshot.maskedCode, qrcode: snapshot.qrcode,
+            refundedTotal: snapshot.refundedAmount, at: snapshot.updatedAt)
+    }
+
+    private static func validate(_ request: SaleRequest) throws {
+        guard request.amount > 0 else { throw PaymentsError(.invalidRequest, "the amount must be positive") }
+        guard !request.orderID.isEmpty, request.orderID.utf8.count <= 64 else {
+            throw PaymentsError(.invalidRequest, "the order id must be 1 to 64 bytes")
+        }
+        guard !request.lane.isEmpty else { throw PaymentsError(.invalidRequest, "the lane must be named") }
+        guard request.currency.count == 3, request.currency.allSatisfy({ $0.isUppercase && $0.isASCII }) else {
+            throw PaymentsError(.invalidRequest, "the currency must be an ISO code such as JPY")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Payments module. See README.md and docs/ for its design.

@@ -1,0 +1,77 @@
+/// Timings of the barcode and dynamic-QR flows. The defaults and why they were chosen are in
+/// docs/payments.md ("Poll schedule and windows").
+public struct SalePolicy: Sendable, Equatable {
+    /// How long a barcode sale waits for a scan before it expires. Default 60 s.
+    public var scanTimeout: Duration
+    /// Delays between queries of a pending order; the last one repeats. Default 2, 3, 4, 5 s.
+    public var pollSchedule: [Duration]
+    /// How long after creation a pending barcode order is queried before it is closed. Default 60 s,
+    /// at most 120 s (the specification's limit).
+    public var pendingWindow: Duration
+    /// No order is closed earlier than this after it was created. Default 15 s.
+    public var minimumAgeBeforeClose: Duration
+    /// How long a dynamic QR code is offered before the order is closed. Default 30 min.
+    public var qrExpiry: Duration
+    /// Delay before asking again when an answer was lost (first retry); doubles up to `unknownBackoffLimit`.
+    public var unknownRetryDelay: Duration
+    /// Longest delay between attempts while an outcome is unknown.
+    public var unknownBackoffLimit: Duration
+    /// After this many unknown outcomes in a row the sale is flagged `needsAttention` (still retried).
+    public var unknownAttemptsBeforeAttention: Int
+    /// How many times a close is retried while the order still reads pending.
+    public var closeAttempts: Int
+
+    public init(
+        scanTimeout: Duration = .seconds(60),
+        pollSchedule: [Duration] = [.seconds(2), .seconds(3), .seconds(4), .seconds(5)],
+        pendingWindow: Duration = .seconds(60),
+        minimumAgeBeforeClose: Duration = .seconds(15),
+        qrExpiry: Duration = .seconds(30 * 60),
+        unknownRetryDelay: Duration = .seconds(1),
+        unknownBackoffLimit: Duration = .seconds(30),
+        unknownAttemptsBeforeAttention: Int = 8,
+        closeAttempts: Int = 3
+    ) {
+        precondition(!pollSchedule.isEmpty, "a poll schedule needs at least one delay")
+        self.scanTimeout = scanTimeout
+        self.pollSchedule = pollSchedule
+        self.pendingWindow = pendingWindow
+        self.minimumAgeBeforeClose = minimumAgeBeforeClose
+        self.qrExpiry = qrExpiry
+        self.unknownRetryDelay = unknownRetryDelay
+        self.unknownBackoffLimit = unknownBackoffLimit
+        self.unknownAttemptsBeforeAttention = max(1, unknownAttemptsBeforeAttention)
+        self.closeAttempts = max(1, closeAttempts)
+    }
+
+    /// The production defaults.
+    public static let standard = SalePolicy()
+
+    /// Every duration divided by `factor` (tests and demos run the same schedule faster).
+    public func scaled(by factor: Double) -> SalePolicy {
+        func s(_ d: Duration) -> Duration { d / factor }
+        return SalePolicy(
+            scanTimeout: s(scanTimeout),
+            pollSchedule: pollSchedule.map(s),
+            pendingWindow: s(pendingWindow),
+            minimumAgeBeforeClose: s(minimumAgeBeforeClose),
+            qrExpiry: s(qrExpiry),
+            unknownRetryDelay: s(unknownRetryDelay),
+            unknownBackoffLimit: s(unknownBackoffLimit),
+            unknownAttemptsBeforeAttention: unknownAttemptsBeforeAttention,
+            closeAttempts: closeAttempts
+        )
+    }
+
+    /// The delay before the poll after `count` polls.
+    func pollDelay(after count: Int) -> Duration {
+        pollSchedule[min(count, pollSchedule.count - 1)]
+    }
+
+    /// The delay before retry number `attempt` (1-based) after unknown outcomes.
+    func unknownDelay(attempt: Int) -> Duration {
+        var delay = unknownRetryDelay
+        for _ in 1..<max(1, attempt) where delay < unknownBackoffLimit { delay = delay * 2 }
+        return min(delay, unknownBackoffLimit)
+    }
+}

@@ -1,0 +1,123 @@
+/// The specification's field rules, checked before anything is sent. Each failure is a
+/// `QFPayError` naming the field by its QFPay name.
+enum FieldValidation {
+    /// Characters the specification forbids in `goods_name` (section "goods_name"). The list's
+    /// Latin letters and hyphen are the full-width forms, which the full-width range below covers;
+    /// ASCII letters and `-` stay allowed (the specification's own sample sends `test`).
+    static let forbiddenGoodsNameCharacters: Set<Character> = Set(
+        "★☆$&¤§|°゜¨±·×÷ˇˉˊˋ˙―‖‥…‰′″※℃℅℉№℡"
+    )
+
+    static func outTradeNo(_ value: String, field: String = "out_trade_no") throws(QFPayError) {
+        guard !value.isEmpty else { throw QFPayError(.missingField, "\(field) is empty", field: field) }
+        guard value.utf8.count <= 128 else {
+            throw QFPayError(.invalidField, "\(field) is \(value.utf8.count) bytes, at most 128 allowed", field: field)
+        }
+        let allowed = value.utf8.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95
+                || byte == 124 || byte == 42
+        }
+        guard allowed else {
+            throw QFPayError(
+                .invalidField, "\(field) may hold only letters, digits, _ | and *: \(value.debugDescription)",
+                field: field)
+        }
+    }
+
+    static func goodsName(_ value: String) throws(QFPayError) {
+        let field = "goods_name"
+        guard value.count <= 20 else {
+            throw QFPayError(.invalidField, "goods_name is \(value.count) characters, at most 20 allowed", field: field)
+        }
+        for character in value {
+            if forbiddenGoodsNameCharacters.contains(character) || isForbiddenScalar(character) {
+                throw QFPayError(
+                    .invalidField, "goods_name holds the special character \(String(character).debugDescription)",
+                    field: field)
+            }
+        }
+    }
+
+    private static func isForbiddenScalar(_ character: Character) -> Bool {
+        character.unicodeScalars.contains { scalar in
+            let value = scalar.value
+            return value < 0x20 || value == 0x7F  // control characters
+                || (0x0370...0x03FF).contains(value)  // Greek
+                || (0x0400...0x04FF).contains(value)  // Cyrillic
+                || (0xFF01...0xFF5E).contains(value)  // full-width ASCII forms
+                || (0xFFE0...0xFFEE).contains(value)  // full-width signs (￥ ￡ ￤)
+        }
+    }
+
+    static func amount(_ value: Int, currency: Currency, limits: [Currency: Int], field: String = "txamt")
+        throws(QFPayError)
+    {
+        guard value > 0 else {
+            throw QFPayError(.invalidField, "\(field) must be a positive integer, got \(value)", field: field)
+        }
+        if let limit = limits[currency], value > limit {
+            throw QFPayError(
+                .invalidField, "\(field) \(value) exceeds the \(currency) limit of \(limit)", field: field)
+        }
+    }
+
+    static func currency(_ currency: Currency) throws(QFPayError) {
+        let bytes = Array(currency.rawValue.utf8)
+        guard bytes.count == 3, bytes.allSatisfy({ (65...90).contains($0) }) else {
+            throw QFPayError(
+                .invalidField, "txcurrcd must be three upper-case letters, got \(currency.rawValue.debugDescription)",
+                field: "txcurrcd")
+        }
+    }
+
+    static func time(_ text: String, field: String) throws(QFPayError) {
+        guard TransactionTime.fields(of: text) != nil else {
+            throw QFPayError(
+                .invalidField, "\(field) must be YYYY-MM-DD HH:MM:SS, got \(text.debugDescription)", field: field)
+        }
+    }
+
+    static func udid(_ value: String) throws(QFPayError) {
+        guard value.count <= 40 else {
+            throw QFPayError(.invalidField, "udid is \(value.count) characters, at most 40 allowed", field: "udid")
+        }
+        guard value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw QFPayError(.invalidField, "udid may hold only printable ASCII", field: "udid")
+        }
+    }
+
+    static func authCode(_ value: String) throws(QFPayError) {
+        let field = "auth_code"
+        guard !value.isEmpty else { throw QFPayError(.missingField, "auth_code is empty", field: field) }
+        guard value.utf8.count <= 128 else {
+            throw QFPayError(.invalidField, "auth_code is longer than 128 bytes", field: field)
+        }
+        guard value.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+        else {
+            throw QFPayError(.invalidField, "auth_code may hold only letters and digits", field: field)
+        }
+        if case .productBarcode(let symbology) = PaymentCodeClassifier().classify(value) {
+            throw QFPayError(
+                .invalidField,
+                "auth_code \(AuthCode.mask(value)) is a \(symbology) product barcode, not a payment code",
+                field: field)
+        }
+    }
+
+    static func syssn(_ value: String, field: String = "syssn") throws(QFPayError) {
+        guard !value.isEmpty else { throw QFPayError(.missingField, "\(field) is empty", field: field) }
+        guard value.utf8.count <= 64,
+            value.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+        else {
+            throw QFPayError(
+                .invalidField, "\(field) must be a QFPay order number, got \(value.debugDescription)", field: field)
+        }
+    }
+
+    static func tradeDate(_ text: String) throws(QFPayError) {
+        guard TransactionTime.fields(of: text + " 00:00:00") != nil else {
+            throw QFPayError(
+                .invalidField, "trade_date must be YYYY-MM-DD, got \(text.debugDescription)", field: "trade_date")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The QFPaySandbox module. See README.md and docs/ for its design.

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Logging
+import QFPay
+import QFPaySandbox
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `qfpay-sandbox`: a local QFPay gateway for scripts, demos and integrators.
+@main
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qfpay-sandbox",
+        abstract: "A local QFPay gateway on 127.0.0.1 (see docs/sandbox.md).",
+        discussion: """
+            The first line on standard output is `listening on http://127.0.0.1:PORT`. \
+            Scenario auth codes, faults and endpoints are described in docs/sandbox.md.
+            """
+    )
+
+    @Option(help: "Port to listen on; 0 picks a free one.")
+    var port: Int = 0
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The app code clients send in X-QF-APPCODE.")
+    var appCode: String = "6D5A2E9F0B1C4D3E8F7A6B5C4D3E2F1A"
+
+    @Option(help: "The signing key (prefer --key-file; the default is the specification's example key).")
+    var key: String?
+
+    @Option(help: "A file holding the signing key.")
+    var keyFile: String?
+
+    @Option(help: "The merchant id requests must carry.")
+    var mchid: String = "BvDtmKJA5mx7GpN0"
+
+    @Option(help: "The shop's time zone.")
+    var timeZone: String = "Asia/Tokyo"
+
+    @Option(help: "Sandbox seconds per real second (QR expiry, delayed QR payment, notification retries).")
+    var timeScale: Double = 1
+
+    @Option(help: "URL (http://) to POST notifications to.")
+    var notifyURL: String?
+
+    @Option(help: "Pay dynamic-QR orders this many sandbox seconds after they are placed.")
+    var qrPayAfter: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Pay type whose paid orders cannot be cancelled, as TYPE or TYPE=1297|no-syssn (repeatable).",
+            valueName: "pay-type"))
+    var cancelUnsupported: [String] = []
+
+    @Option(help: "Seed of the fault draws.")
+    var faultSeed: UInt64 = 0
+
+    @Option(help: "Probability of an added delay.")
+    var latencyProbability: Double = 0
+
+    @Option(help: "The added delay in milliseconds.")
+    var latencyMs: Int = 200
+
+    @Option(help: "Probability of HTTP 5xx before processing.")
+    var errorBeforeProbability: Double = 0
+
+    @Option(help: "Probability of HTTP 5xx after processing.")
+    var errorAfterProbability: Double = 0
+
+    @Option(help: "Probability of a dropped connection after processing.")
+    var dropProbability: Double = 0
+
+    @Option(help: "Probability of a wrong response signature.")
+    var wrongSignatureProbability: Double = 0
+
+    @Option(help: "Probability of HTTP 429.")
+    var rateLimitProbability: Double = 0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    mutating func run() async throws {
+        let configuration = try makeConfiguration()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let server = try await SandboxServer.start(configuration, logger: Logger(label: "qfpay-sandbox"))
+        FileHandle.standardOutput.write(Data("listening on http://\(host):\(server.port)\n".utf8))
+        await Self.waitForTerminationSignal()
+        await server.stop()
+    }
+
+    private func makeConfiguration() throws -> SandboxConfiguration {
+        var configuration = SandboxConfiguration(appCode: appCode, key: try resolvedKey(), mchid: mchid)
+        configuration.host = host
+        configuration.port = port
+        guard let zone = TimeZone(identifier: timeZone) else { throw ValidationError("unknown time zone \(timeZone)") }
+        configuration.timeZone = zone
+        guard timeScale > 0 else { throw ValidationError("--time-scale must be positive") }
+        configuration.timeScale = timeScale
+        if let notifyURL {
+            guard let url = URL(string: notifyURL), url.scheme == "http" else {
+                throw ValidationError("--notify-url must be an http:// URL")
+            }
+            configuration.notifyURL = url
+        }
+        configuration.qrAutoPayDelay = qrPayAfter.map { .milliseconds(Int64($0 * 1000)) }
+        for item in cancelUnsupported {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let payType = PayType(rawValue: parts.first ?? "") else {
+                throw ValidationError("unknown pay type in --cancel-unsupported \(item)")
+            }
+            let refusal = parts.count > 1 ? SandboxConfiguration.CancelRefusal(rawValue: parts[1]) : .code1297
+            guard let refusal else { throw ValidationError("the cancel refusal must be 1297 or no-syssn") }
+            configuration.cancelRefusals[payType] = refusal
+        }
+        configuration.faults = SandboxFaults(
+            seed: faultSeed, latencyProbability: latencyProbability, latency: .milliseconds(latencyMs),
+            serverErrorBeforeProcessing: errorBeforeProbability, serverErrorAfterProcessing: errorAfterProbability,
+            dropAfterProcessing: dropProbability, wrongSignature: wrongSignatureProbability,
+            tooManyRequests: rateLimitProbability)
+        return configuration
+    }
+
+    private func resolvedKey() throws -> String {
+        if let keyFile {
+            let text = try String(contentsOfFile: keyFile, encoding: .utf8)
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return key ?? "615ED178BA524459976CE40FAB78000F"
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    private static func waitForTerminationSignal() async {
+        let (signals, continuation) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        for await _ in signals { break }
+        sources.forEach { $0.cancel() }
+    }
+}

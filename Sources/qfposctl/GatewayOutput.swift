@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import QFPay
+
+/// Prints gateway answers for people (aligned `name  value` lines) or exactly as they came (`--json`).
+enum GatewayOutput {
+    /// Prints the result and ends with the exit status the gateway commands promise.
+    static func finish<R: GatewayResponse>(
+        _ result: GatewayResult<R>, json: Bool, describe: (R) -> String
+    ) throws {
+        switch result {
+        case .answered(let response):
+            if json {
+                FileHandle.standardOutput.write(Data(response.body))
+                if response.body.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            } else {
+                print(describe(response))
+            }
+            if !response.respcd.isSuccess { throw GatewayExit.declined }
+        case .outcomeUnknown(let unknown):
+            printError("outcome unknown (the request may have been processed; query it): \(unknown)")
+            throw GatewayExit.outcomeUnknown
+        case .notSent(let error):
+            printError("not sent: \(error.message)")
+            throw GatewayExit.notSent
+        }
+    }
+
+    /// `respcd`, its meaning and `resperr`.
+    static func common(_ response: some GatewayResponse) -> [(String, String)] {
+        var lines = [
+            (
+                "respcd",
+                "\(response.respcd.rawValue)  \(response.respcd.englishMessage) / \(response.respcd.japaneseMessage)"
+            )
+        ]
+        if !response.resperr.isEmpty { lines.append(("resperr", response.resperr)) }
+        if !response.respmsg.isEmpty { lines.append(("respmsg", response.respmsg)) }
+        return lines
+    }
+
+    /// A pay type code with its wallet's name.
+    static func payTypeText(_ code: String) -> String {
+        guard let type = PayType(rawValue: code) else { return code }
+        let kind = type.isBarcode ? "barcode" : "dynamic QR"
+        return "\(code) (\(type.wallet?.displayName.english ?? "all-in-one") \(kind))"
+    }
+
+    /// Aligned `name  value` lines.
+    static func table(_ lines: [(String, String)]) -> String {
+        let width = lines.map(\.0.count).max() ?? 0
+        return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 }.joined(separator: "\n")
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("qfposctl gateway: \(message)\n".utf8))
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import QFPay
+import QFPaySandbox
+import Testing
+import TestSupport
+
+@testable import Payments
+
+/// For every journal write of every flow, the pipeline is stopped right before it and right after
+/// it (as if killed), restarted from the journal, and the sandbox's ledger is checked: each sale
+/// ends paid exactly once or not charged at all, the journal agrees, and nothing is left open.
+struct CrashRecoveryTests {
+    /// A flow the till drives; it must tolerate the pipeline stopping at any point.
+    struct Flow: Sendable, CustomTestStringConvertible {
+        var name: String
+        var configure: @Sendable (inout SandboxConfiguration) -> Void = { _ in }
+        var drive: @Sendable (PaymentPipeline, String) async -> Void
+        var testDescription: String { name }
+    }
+
+    static let policy = SalePolicy(
+        scanTimeout: .seconds(1), pollSchedule: [.milliseconds(10), .milliseconds(20)],
+        pendingWindow: .milliseconds(400), minimumAgeBeforeClose: .milliseconds(100), qrExpiry: .milliseconds(400),
+        unknownRetryDelay: .milliseconds(10), unknownBackoffLimit: .milliseconds(50))
+
+    static func barcode(_ scenario: SandboxScenario, refunds: [Int] = []) -> Flow {
+        Flow(name: "barcode \(scenario)\(refunds.isEmpty ? "" : " refunds \(refunds)")") { pipeline, id in
+            do {
+                _ = try await pipeline.startSale(SaleRequest(orderID: id, amount: 1000, flow: .barcode, lane: id))
+                try await pipeline.provideScan(lane: id, code: scenario.authCode(serial: Int.random(in: 0..<99_999_999)))
+                _ = await pipeline.settled(id)
+                for amount in refunds { _ = try await pipeline.refund(id, amount: amount) }
+            } catch {}
+        }
+    }
+
+    static func qr(_ name: String, cancel: Bool = false, configure: @escaping @Sendable (inout SandboxConfiguration) -> Void = { _ in })
+        -> Flow
+    {
+        Flow(name: "dynamic QR \(name)", configure: configure) { pipeline, id in
+            do {
+                _ = try await pipeline.startSale(
+                    SaleRequest(orderID: id, amount: 700, flow: .dynamicQR, wallet: .wechat, lane: id))
+                if cancel, await pipeline.waitFor(id, { $0.qrcode != nil || $0.status.isSettled }) != nil {
+                    _ = try await pipeline.cancel(id)
+                }
+                _ = await pipeline.settled(id)
+            } catch {}
+        }
+    }
+
+    static let flows: [Flow] = [
+        barcode(.success),
+        barcode(.pendingThenPaid(queries: 2)),
+        barcode(.pendingForever),
+        barcode(.declined(.insufficientBalance)),
+        barcode(.paidOnCloseAttempt),
+        barcode(.closeAnsweredButPaid),
+        barcode(.success, refunds: [300, 700]),
+        qr("paid", configure: { $0.qrAutoPayDelay = .milliseconds(60) }),
+        qr("expired"),
+        qr("cancelled by the till", cancel: true),
+    ]
+
+    @Test(arguments: flows)
+    func aSaleStoppedAtAnyJournalWriteEndsPaidOnceOrNotChargedAfterRestart(_ flow: Flow) async throws {
+        try await withSandbox(configure: flow.configure) { server in
+            // The uncrashed run tells how many journal writes the flow makes.
+            let reference = try PipelineHarness(server: server, policy: Self.policy)
+            let referenceID = orderID("ref")
+            let uncrashed = try reference.pipeline()
+            await flow.drive(uncrashed, referenceID)
+            let writes = try #require(try reference.files.open().sale(id: referenceID)).entries.count
+            try Self.checkLedgerAgrees(reference, saleID: referenceID, server: server)
+            await uncrashed.stop()
+
+            let points = (0..<writes).flatMap { sequence in
+                [PaymentPipeline.CrashPoint.Phase.beforeWrite, .afterWrite].map { (sequence, $0) }
+            }
+            let stopsReached = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (sequence, phase) in points {
+                    group.addTask {
+                        let harness = try PipelineHarness(server: server, policy: Self.policy)
+                        let id = orderID("crash\(sequence)\(phase)")
+                        let crashing = try harness.pipeline { point in
+                            point.saleID == id && point.sequence == sequence && point.phase == phase
+                        }
+                        await flow.drive(crashing, id)
+                        let stopped = await crashing.isStopped
+                        await crashing.stop()
+                        let restarted = try harness.pipeline()
+                        try await Self.bounded("recovery") { try await restarted.recover() }
+                        try Self.checkLedgerAgrees(harness, saleID: id, server: server)
+                        await restarted.stop()
+                        return stopped
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            // Nearly every point is reached (a timing-dependent path may skip one); most must be.
+            print("CRASH \(flow.name): \(stopsReached) of \(points.count) stops")
+            #expect(stopsReached >= points.count / 2)
+            #expect(server.ledger.orders().allSatisfy { $0.state != .pending })
+        }
+    }
+
+    /// The sale's journal state and the ledger agree, and nothing is open.
+    static func checkLedgerAgrees(_ harness: PipelineHarness, saleID: String, server: SandboxServer) throws {
+        let journal = try harness.files.open()
+        guard let stored = try journal.sale(id: saleID) else {
+            return  // stopped before the sale's first write: nothing was sent
+        }
+        let summary = try #require(try journal.summaries().first { $0.order.saleID == saleID })
+        #expect(summary.status.isSettled, "sale \(saleID) left \(summary.status)")
+        let order = server.ledger.order(outTradeNo: stored.order.outTradeNo)
+        #expect(order?.state != .pending, "order of \(saleID) left open")
+        let charged = order?.chargedAmount ?? 0
+        #expect(charged == summary.paidAmount - summary.refundedAmount, "sale \(saleID) is \(summary.status)")
+        if summary.status.isCharged { #expect(charged > 0) } else { #expect(charged == 0) }
+    }
+
+    static func bounded(_ what: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                throw HarnessTimeout(what: what)
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import QFPay
+import QFPaySandbox
+import Synchronization
+import TestSupport
+
+@testable import Payments
+
+/// A pipeline over a fresh journal and an in-process sandbox on 127.0.0.1, with the production
+/// schedule sped up `speed` times.
+struct PipelineHarness: Sendable {
+    /// The production schedule's shape at test speed: polls every 10–30 ms, a 3 s window (long
+    /// enough for a loaded machine to make its queries), no close before 300 ms, no scan after
+    /// 1 s, QR codes expiring after 1.5 s.
+    static var testPolicy: SalePolicy {
+        SalePolicy(
+            scanTimeout: .seconds(1), pollSchedule: [.milliseconds(10), .milliseconds(20), .milliseconds(30)],
+            pendingWindow: .seconds(3), minimumAgeBeforeClose: .milliseconds(300), qrExpiry: .milliseconds(1500),
+            unknownRetryDelay: .milliseconds(10), unknownBackoffLimit: .milliseconds(100))
+    }
+
+    let server: SandboxServer
+    let files: TemporaryJournal
+    let gateway: QFPayGateway
+    let policy: SalePolicy
+
+    init(server: SandboxServer, policy: SalePolicy = PipelineHarness.testPolicy) throws {
+        self.server = server
+        self.files = try TemporaryJournal()
+        self.policy = policy
+        let configuration = QFPayConfiguration(
+            environment: .custom(server.baseURL), appCode: SandboxTestCredentials.appCode,
+            key: Secret(SandboxTestCredentials.key), merchantID: SandboxTestCredentials.mchid,
+            connectTimeout: .seconds(5), requestTimeout: .seconds(10))
+        // The sandbox is not QFPay: lift the 400/min budget so tests and the benchmark are not paced by it.
+        let budget = RequestBudget(requestsPerSecond: 1_000_000, requestsPerMinute: 60_000_000)
+        gateway = QFPayGateway(client: QFPayClient(configuration: configuration, budget: budget))
+    }
+
+    /// A new pipeline on the harness's journal (a restart when one ran before).
+    func pipeline(
+        printer: (any ReceiptPrinter)? = nil,
+        crashPoint: (@Sendable (PaymentPipeline.CrashPoint) -> Bool)? = nil
+    ) throws -> PaymentPipeline {
+        let configuration = PaymentPipeline.Configuration(
+            policy: policy, printer: printer,
+            logger: Logger(label: "test.payments", factory: { _ in SwiftLogNoOpLogHandler() }),
+            crashPoint: crashPoint)
+        return PaymentPipeline(journal: try files.open(), gateway: gateway, configuration: configuration)
+    }
+
+    /// Runs `body` with a harness over a new sandbox.
+    static func run<R>(
+        configure: (inout SandboxConfiguration) -> Void = { _ in },
+        policy: SalePolicy = PipelineHarness.testPolicy,
+        _ body: (PipelineHarness) async throws -> R
+    ) async throws -> R {
+        try await withSandbox(configure: configure) { server in
+            try await body(try PipelineHarness(server: server, policy: policy))
+        }
+    }
+}
+
+/// A unique till order id.
+func orderID(_ prefix: String = "o") -> String { "\(prefix)-\(UUID().uuidString.prefix(13))" }
+
+/// Waits for a condition with a generous liveness bound (never a timing assertion).
+func eventually(
+    _ what: String, within seconds: Double = 10, _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    throw HarnessTimeout(what: what)
+}
+
+struct HarnessTimeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "not reached within the liveness bound: \(what)" }
+}
+
+extension PaymentPipeline {
+    /// Waits until the sale is settled (or flagged), bounded for liveness.
+    func settledWithin(_ saleID: String, seconds: Double = 10) async throws -> SaleSnapshot {
+        let result = try await withThrowingTaskGroup(of: SaleSnapshot?.self) { group in
+            group.addTask { await self.settled(saleID) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                throw HarnessTimeout(what: "sale \(saleID) settled")
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        guard let result else { throw HarnessTimeout(what: "sale \(saleID) settled (pipeline stopped)") }
+        return result
+    }
+}
+
+/// A printer that keeps what it was asked to print, or fails every time.
+final class CollectingPrinter: ReceiptPrinter {
+    let printed = Mutex<[ReceiptContent]>([])
+    let fails: Bool
+
+    init(fails: Bool = false) { self.fails = fails }
+
+    func print(_ content: ReceiptContent) async throws {
+        if fails { throw PaymentsError(.invalidState, "printer out of paper") }
+        printed.withLock { $0.append(content) }
+    }
+
+    var kinds: [ReceiptKind] { printed.withLock { $0.map(\.kind) } }
+}

@@ -1,0 +1,46 @@
+import QFPay
+import Testing
+
+@Suite struct RequestBudgetTests {
+    @Test func requestsWithinTheBudgetGoAtOnce() async throws {
+        let budget = RequestBudget(requestsPerSecond: 3, requestsPerMinute: 10, clock: ManualClock())
+        for priority in RequestBudget.Priority.allCases { try await budget.acquire(priority) }
+        #expect(await budget.recentCount == 3)
+        #expect(await budget.waitingCount == 0)
+    }
+
+    @Test func whenTheBudgetIsSpentPaymentsGoBeforePollsAndTheMinuteWindowHolds() async throws {
+        let clock = ManualClock()
+        let budget = RequestBudget(requestsPerSecond: 2, requestsPerMinute: 3, clock: clock)
+        try await budget.acquire(.poll)
+        try await budget.acquire(.poll)
+        let poll = Task { try await budget.acquire(.poll) }
+        try await eventually { await budget.waitingCount == 1 }
+        let payment = Task { try await budget.acquire(.payment) }
+        try await eventually { await budget.waitingCount == 2 && clock.sleeperCount == 1 }
+
+        clock.advance(by: .seconds(1))
+        try await payment.value
+        // The third request of the minute went to the payment; the poll waits for the minute window.
+        try await eventually { clock.sleeperCount == 1 }
+        #expect(await budget.waitingCount == 1)
+
+        clock.advance(by: .seconds(59))
+        try await poll.value
+        #expect(await budget.waitingCount == 0)
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let clock = ManualClock()
+        let budget = RequestBudget(requestsPerSecond: 1, requestsPerMinute: 100, clock: clock)
+        try await budget.acquire(.payment)
+        let waiter = Task { try await budget.acquire(.poll) }
+        try await eventually { await budget.waitingCount == 1 }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(await budget.waitingCount == 0)
+        clock.advance(by: .seconds(2))
+        try await budget.acquire(.poll)
+        #expect(await budget.recentCount == 2)
+    }
+}
