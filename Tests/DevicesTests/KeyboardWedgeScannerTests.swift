@@ -2,8 +2,8 @@ import Devices
 import Glibc
 import Logging
 import QFPay
-import Testing
 import TestSupport
+import Testing
 
 /// Keyboard-wedge scanners typing into an emulated evdev node (umockdev), replayed from evemu
 /// event scripts: exclusive grab, libxkbcommon layouts, Enter/Tab, inter-key timeout.
@@ -88,7 +88,8 @@ import TestSupport
         // Five keys, then a pause: those five are a partial code; the next full code still arrives.
         let script = EvemuScript.typing(
             "13456" + Self.wechatCode, layout: .us, pause: (index: 5, seconds: 0.4))
-        let outputs = try await read(script, settings: ScannerSettings(interCharacterTimeoutMilliseconds: 100), count: 2)
+        let outputs = try await read(
+            script, settings: ScannerSettings(interCharacterTimeoutMilliseconds: 100), count: 2)
         #expect(outputs.first == .dropped(ScanDrop(reason: .partial, length: 5, source: outputs.first.map(source)!)))
         #expect(texts(Array(outputs.dropFirst())) == [Self.wechatCode])
     }

@@ -51,7 +51,8 @@ public final class HIDPOSScanner: Scanner, @unchecked Sendable {
             self.reader = reader
             reader.resume()
         }
-        logger.info("HID POS scanner attached", metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)"])
+        logger.info(
+            "HID POS scanner attached", metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)"])
     }
 
     public func stop() {

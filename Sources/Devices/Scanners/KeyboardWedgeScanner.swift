@@ -88,7 +88,8 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
         logger.info(
             "keyboard-wedge scanner attached",
             metadata: [
-                "device.path": "\(path)", "device.id": "\(source.deviceID)", "keyboard.layout": "\(settings.keyboardLayout)",
+                "device.path": "\(path)", "device.id": "\(source.deviceID)",
+                "keyboard.layout": "\(settings.keyboardLayout)",
             ])
     }
 

@@ -60,7 +60,9 @@ public final class SerialScanner: Scanner, @unchecked Sendable {
         }
         logger.info(
             "serial scanner attached",
-            metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)", "serial.baud": "\(settings.baudRate)"])
+            metadata: [
+                "device.path": "\(path)", "device.id": "\(source.deviceID)", "serial.baud": "\(settings.baudRate)",
+            ])
     }
 
     public func stop() {
@@ -76,7 +78,8 @@ public final class SerialScanner: Scanner, @unchecked Sendable {
         let now = ContinuousClock.now
         decoder.feed(bytes) { output in deliver(output, at: now) }
         timer?.schedule(
-            deadline: decoder.hasPendingBytes ? .now() + .milliseconds(settings.interCharacterTimeoutMilliseconds)
+            deadline: decoder.hasPendingBytes
+                ? .now() + .milliseconds(settings.interCharacterTimeoutMilliseconds)
                 : .distantFuture)
     }
 
