@@ -32,7 +32,8 @@ func runPipelineBenchmark() async throws {
     let journalElapsed = (ContinuousClock.now - journalStart).seconds
     print(
         String(
-            format: "journal alone: %d sales in %.2f s = %.0f sales/s, %.1f µs per sale, %d commits (%.2f per sale), synchronous=%d",
+            format:
+                "journal alone: %d sales in %.2f s = %.0f sales/s, %.1f µs per sale, %d commits (%.2f per sale), synchronous=%d",
             sales, journalElapsed, Double(sales) / journalElapsed, journalElapsed * 1e6 / Double(sales),
             journalOnly.commitCount, Double(journalOnly.commitCount) / Double(sales),
             try journalOnly.synchronousSetting()))
@@ -58,7 +59,8 @@ func runPipelineBenchmark() async throws {
                     for n in stride(from: lane, to: sales, by: lanes) {
                         let id = "bench-\(n)"
                         _ = try await pipeline.startSale(
-                            SaleRequest(orderID: id, amount: 100 + n % 900, flow: .barcode, lane: "L\(lane)", authCode: code))
+                            SaleRequest(
+                                orderID: id, amount: 100 + n % 900, flow: .barcode, lane: "L\(lane)", authCode: code))
                         if await pipeline.waitFor(id, { $0.status.isSettled })?.status == .paid { paid += 1 }
                     }
                     return paid
@@ -68,7 +70,8 @@ func runPipelineBenchmark() async throws {
             let elapsed = (ContinuousClock.now - start).seconds
             print(
                 String(
-                    format: "pipeline: %d sales (%d paid) on %d lanes in %.2f s = %.0f sales/s, %d journal commits (%.2f per sale)",
+                    format:
+                        "pipeline: %d sales (%d paid) on %d lanes in %.2f s = %.0f sales/s, %d journal commits (%.2f per sale)",
                     sales, paid, lanes, elapsed, Double(sales) / elapsed, journal.commitCount,
                     Double(journal.commitCount) / Double(sales)))
             print("ledger: \(server.ledger.orders().count) orders, \(server.ledger.totalCharged()) charged")
