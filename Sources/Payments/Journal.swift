@@ -286,6 +286,11 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Notifications recorded so far.
+    public func notificationCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") ?? 0 }
+    }
+
     // MARK: - Reading
 
     private static func order(_ row: Row) -> SaleOrder {
