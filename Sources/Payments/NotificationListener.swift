@@ -75,7 +75,9 @@ struct NotificationProcessor: Sendable {
                     outTradeNo: outTradeNo, notifyType: notification.kind.rawValue)
                 logger.info(
                     "notification recorded",
-                    metadata: ["qfpay.syssn": "\(syssn)", "notify.type": "\(notification.kind)", "sale.known": "\(known)"])
+                    metadata: [
+                        "qfpay.syssn": "\(syssn)", "notify.type": "\(notification.kind)", "sale.known": "\(known)",
+                    ])
             }
             return (.ok, QFPayNotification.acknowledgement)
         } catch {
@@ -124,8 +126,9 @@ final class NotificationHandler: ChannelInboundHandler {
         }
     }
 
-    private static func respond(context: ChannelHandlerContext, status: HTTPResponseStatus, text: String, keepAlive: Bool)
-    {
+    private static func respond(
+        context: ChannelHandlerContext, status: HTTPResponseStatus, text: String, keepAlive: Bool
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/plain")
         headers.add(name: "Content-Length", value: "\(text.utf8.count)")

@@ -233,7 +233,9 @@ public actor PaymentPipeline {
         default: throw PaymentsError(.invalidState, "sale \(saleID) has no receipt to print")
         }
         guard let printer = configuration.printer else { return }
-        try await printer.print(receipt(kind, snapshot))
+        var content = receipt(kind, snapshot)
+        content.isReprint = true
+        try await printer.print(content)
     }
 
     /// A sale's current state (from memory, or folded from the journal).
@@ -509,8 +511,8 @@ public actor PaymentPipeline {
         return machine
     }
 
-    private func receipt(_ kind: ReceiptKind, _ snapshot: SaleSnapshot) -> ReceiptContent {
-        ReceiptContent(
+    private func receipt(_ kind: ReceiptKind, _ snapshot: SaleSnapshot) -> SaleReceipt {
+        SaleReceipt(
             kind: kind, saleID: snapshot.saleID, lane: snapshot.order.lane, outTradeNo: snapshot.order.outTradeNo,
             syssn: snapshot.syssn, amount: snapshot.order.amount, currency: snapshot.order.currency,
             payType: snapshot.order.payType, maskedCode: snapshot.maskedCode, qrcode: snapshot.qrcode,

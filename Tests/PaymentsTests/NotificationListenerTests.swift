@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import QFPay
 import QFPaySandbox
-import Testing
 import TestSupport
+import Testing
 
 @testable import Payments
 
@@ -58,7 +58,8 @@ struct NotificationListenerTests {
 
     func offeredQR(_ pipeline: PaymentPipeline) async throws -> SaleSnapshot {
         let id = orderID("notify")
-        _ = try await pipeline.startSale(SaleRequest(orderID: id, amount: 2500, flow: .dynamicQR, wallet: .wechat, lane: id))
+        _ = try await pipeline.startSale(
+            SaleRequest(orderID: id, amount: 2500, flow: .dynamicQR, wallet: .wechat, lane: id))
         return try #require(await pipeline.waitFor(id) { $0.qrcode != nil && $0.syssn != nil })
     }
 

@@ -106,12 +106,12 @@ extension PaymentPipeline {
 
 /// A printer that keeps what it was asked to print, or fails every time.
 final class CollectingPrinter: ReceiptPrinter {
-    let printed = Mutex<[ReceiptContent]>([])
+    let printed = Mutex<[SaleReceipt]>([])
     let fails: Bool
 
     init(fails: Bool = false) { self.fails = fails }
 
-    func print(_ content: ReceiptContent) async throws {
+    func print(_ content: SaleReceipt) async throws {
         if fails { throw PaymentsError(.invalidState, "printer out of paper") }
         printed.withLock { $0.append(content) }
     }
