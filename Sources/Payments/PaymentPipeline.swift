@@ -69,6 +69,9 @@ public actor PaymentPipeline {
     private var saleByOutTradeNo: [String: String] = [:]
     private var awaitingScan: [String: String] = [:]
     private var recoveringLanes: [String: Int] = [:]
+    private var recovering: [String] = []
+    private var loaded = false
+    private var recoveryStarted = false
     private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
     private var subscribers: [UUID: AsyncStream<SaleSnapshot>.Continuation] = [:]
@@ -101,7 +104,12 @@ public actor PaymentPipeline {
         guard !stopped, accepting else { throw PaymentsError(.stopped, "the pipeline is not taking sales") }
         if let existing = try snapshot(of: request.orderID) { return existing }
         try Self.validate(request)
-        while recoveringLanes[request.lane, default: 0] > 0 {
+        try loadUnfinished()
+        if recoveringLanes[request.lane, default: 0] > 0, !recoveryStarted {
+            // The owner has not called recover(): the lane's unfinished sales come first anyway.
+            Task { try await self.recover() }
+        }
+        while recoveringLanes[request.lane, default: 0] > 0, !stopped {
             await withCheckedContinuation { laneWaiters[request.lane, default: []].append($0) }
         }
         if let existing = try snapshot(of: request.orderID) { return existing }  // started while waiting
@@ -130,9 +138,14 @@ public actor PaymentPipeline {
         live[order.saleID] = LiveSale(machine: machine, sequence: 0)
         saleByOutTradeNo[order.outTradeNo] = order.saleID
         if order.flow == .barcode { awaitingScan[order.lane] = order.saleID }
-        guard try await write(entry, creating: order) else {
-            throw PaymentsError(.stopped, "the pipeline stopped")
+        let written: Bool
+        do { written = try await write(entry, creating: order) } catch {
+            live[order.saleID] = nil
+            saleByOutTradeNo[order.outTradeNo] = nil
+            if awaitingScan[order.lane] == order.saleID { awaitingScan[order.lane] = nil }
+            throw error
         }
+        guard written else { throw PaymentsError(.stopped, "the pipeline stopped") }
         publish(machine, at: now)
         perform(machine.start(), for: order.saleID)
         if let code = request.authCode, request.flow == .barcode {
@@ -266,15 +279,13 @@ public actor PaymentPipeline {
     /// returns when each is settled or flagged; a lane takes new sales only once its own
     /// recovered sales are settled.
     public func recover() async throws {
-        let unfinished = try journal.unfinishedSales()
-        var ids: [String] = []
-        for stored in unfinished where live[stored.order.saleID] == nil {
-            let machine = replay(stored)
-            live[stored.order.saleID] = LiveSale(machine: machine, sequence: stored.entries.last?.sequence ?? 0)
-            saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
-            recoveringLanes[stored.order.lane, default: 0] += 1
-            ids.append(stored.order.saleID)
+        try loadUnfinished()
+        guard !recoveryStarted else {
+            for id in recovering { _ = await settled(id) }
+            return
         }
+        recoveryStarted = true
+        let ids = recovering
         logger.info("recovering unfinished sales", metadata: ["sales.count": "\(ids.count)"])
         await withTaskGroup(of: Void.self) { group in
             for id in ids {
@@ -285,6 +296,19 @@ public actor PaymentPipeline {
                 }
             }
         }
+    }
+
+    /// Reads the journal's unfinished sales into memory once, holding their lanes until recovered.
+    private func loadUnfinished() throws {
+        guard !loaded else { return }
+        for stored in try journal.unfinishedSales() where live[stored.order.saleID] == nil {
+            let machine = replay(stored)
+            live[stored.order.saleID] = LiveSale(machine: machine, sequence: stored.entries.last?.sequence ?? 0)
+            saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
+            recoveringLanes[stored.order.lane, default: 0] += 1
+            recovering.append(stored.order.saleID)
+        }
+        loaded = true
     }
 
     /// Stops taking sales and waits until every sale in flight is settled or flagged (sales still
