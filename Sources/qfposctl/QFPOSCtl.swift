@@ -6,6 +6,6 @@ struct QFPOSCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qfposctl",
         abstract: "Control and diagnose qfposd, the QFPay point-of-sale daemon.",
-        subcommands: [GatewayCommand.self, ReceiptCommand.self]
+        subcommands: [GatewayCommand.self, ReceiptCommand.self, ReconcileCommand.self]
     )
 }
