@@ -56,6 +56,8 @@ public actor PaymentPipeline {
         var timerGeneration = 0
         /// The scanned code, kept in memory only until the payment request is sent.
         var authCode: String?
+        /// Journal writes of this sale not committed yet; the sale stays in memory until they are.
+        var writesInFlight = 0
     }
 
     private let executor = QueueExecutor(label: "qfpos.payments.pipeline")
@@ -70,6 +72,7 @@ public actor PaymentPipeline {
     private var awaitingScan: [String: String] = [:]
     private var recoveringLanes: [String: Int] = [:]
     private var recovering: [String] = []
+    private var recoveringLane: [String: String] = [:]
     private var loaded = false
     private var recoveryStarted = false
     private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
@@ -194,14 +197,13 @@ public actor PaymentPipeline {
         }
         let before = sale.sequence
         await handle(.cancelRequested, saleID: saleID)
-        guard let after = live[saleID], after.sequence > before || after.machine.status == .cancelling else {
+        // Accepted when journaled (the sale may have settled and left memory) or already closing.
+        let journaled = (live[saleID]?.sequence ?? Int.max) > before
+        guard let after = try snapshot(of: saleID), journaled || after.status == .cancelling else {
             throw PaymentsError(
                 .invalidState, "sale \(saleID) is \(sale.machine.status.rawValue) and cannot be cancelled")
         }
-        if awaitingScan[after.machine.order.lane] == saleID, after.machine.status != .awaitingScan {
-            awaitingScan[after.machine.order.lane] = nil
-        }
-        return SaleSnapshot(after.machine, updatedAt: configuration.clock.now())
+        return after
     }
 
     /// Refunds `amount` of a paid sale and waits for the outcome. Refused before anything is sent
@@ -307,6 +309,7 @@ public actor PaymentPipeline {
             saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
             recoveringLanes[stored.order.lane, default: 0] += 1
             recovering.append(stored.order.saleID)
+            recoveringLane[stored.order.saleID] = stored.order.lane
         }
         loaded = true
     }
@@ -353,9 +356,13 @@ public actor PaymentPipeline {
         let now = configuration.clock.now()
         let before = sale.machine.status
         let action = sale.machine.apply(event, at: now)
-        if action.journal { sale.sequence += 1 }
+        if action.journal {
+            sale.sequence += 1
+            sale.writesInFlight += 1
+        }
         live[saleID] = sale
         if action.journal {
+            defer { live[saleID]?.writesInFlight -= 1 }
             let entry = Journal.Entry(
                 saleID: saleID, sequence: sale.sequence, at: now, event: event, status: sale.machine.status,
                 respcd: sale.machine.lastRespcd, syssn: sale.machine.syssn, paidAmount: sale.machine.paidAmount,
@@ -487,6 +494,10 @@ public actor PaymentPipeline {
         {
             awaitingScan[order.lane] = nil
         }
+        if sale.machine.status.isSettled, action.request == nil, action.timer == nil, sale.writesInFlight == 0 {
+            // Settled and idle: the journal holds it (a later refund or notification revives it).
+            live[saleID] = nil
+        }
     }
 
     private func timerFired(_ saleID: String, generation: Int) async {
@@ -495,7 +506,7 @@ public actor PaymentPipeline {
     }
 
     private func laneRecovered(_ saleID: String) {
-        guard let lane = live[saleID]?.machine.order.lane else { return }
+        guard let lane = recoveringLane.removeValue(forKey: saleID) else { return }
         recoveringLanes[lane, default: 1] -= 1
         if recoveringLanes[lane] == 0 {
             recoveringLanes[lane] = nil
