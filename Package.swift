@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CXKBCommon", pkgConfig: "xkbcommon", providers: [.apt(["libxkbcommon-dev"])]),
+        .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
         .target(name: "CLinuxShims"),
 
         // MARK: - Libraries
@@ -96,7 +97,7 @@ let package = Package(
 
         .target(
             name: "TestSupport",
-            dependencies: ["QFPay", "QFPaySandbox", "CLinuxShims", logging],
+            dependencies: ["QFPay", "QFPaySandbox", "CLinuxShims", "CUmockdev", logging],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -109,7 +110,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "ESCPOSTests", dependencies: ["ESCPOS", "QRCode", "TestSupport"], swiftSettings: swiftSettings),
+            name: "ESCPOSTests", dependencies: ["ESCPOS", "QRCode", "TestSupport"], exclude: ["Golden"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaymentsTests",

@@ -1,1 +1,2 @@
+try await runScannerBenchmark()
 try await runPipelineBenchmark()

@@ -6,6 +6,12 @@ struct QFPOSCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qfposctl",
         abstract: "Control and diagnose qfposd, the QFPay point-of-sale daemon.",
-        subcommands: [GatewayCommand.self, ReceiptCommand.self, ReconcileCommand.self]
+        subcommands: [
+            SaleCommand.self, GetCommand.self, CancelCommand.self, RefundCommand.self, ListCommand.self,
+            StatusCommand.self, DevicesCommand.self, EventsCommand.self, ReceiptReprintCommand.self,
+            ReconcileCommand.self, SimulateScanCommand.self, DoctorCommand.self,
+            GatewayCommand.self,
+            ReceiptCommand.self,
+        ]
     )
 }

@@ -1,1 +1,65 @@
-print("not wired yet")
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import QFPOSDaemon
+
+/// `qfposd`: the QFPay point-of-sale daemon. Argument parsing and wiring only.
+@main
+struct QFPOSD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qfposd",
+        abstract: "The QFPay point-of-sale daemon: scanners, printers and the till's control socket.",
+        discussion: """
+            Settings come from the YAML file and QFPOS_* environment overrides \
+            (control.socket_path → QFPOS_CONTROL_SOCKET_PATH). The QFPay key is read from \
+            $CREDENTIALS_DIRECTORY/qfpay-key or gateway.key_file (mode 0600), never from here.
+            """)
+
+    @Option(name: .long, help: "The configuration file.")
+    var config = DaemonConfiguration.defaultPath
+
+    @Flag(name: .long, help: "Check the configuration and the key file, explain any problem, and exit.")
+    var checkConfig = false
+
+    @Flag(name: .long, help: "List candidate scanners and printers once, with the reason for each role, and exit.")
+    var listDevices = false
+
+    @Flag(name: .long, help: "With --list-devices: print JSON.")
+    var json = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        if listDevices {
+            let code = await DeviceListing.run(configPath: config, environment: environment, json: json)
+            throw ExitCode(code)
+        }
+        if checkConfig {
+            let report = await ConfigurationCheck.run(configPath: config, environment: environment)
+            print(report.text, terminator: "")
+            throw report.isValid ? ExitCode.success : ExitCode(78)  // EX_CONFIG
+        }
+        let startup = try await DaemonStartup.prepare(configPath: config, environment: environment)
+        let daemon = startup.daemon
+        let signals = SignalCommands(daemon: daemon)
+        try await daemon.run()
+        withExtendedLifetime(signals) {}
+    }
+}
+
+/// Turns SIGTERM and SIGINT into a drain and SIGHUP into a reload, through Dispatch signal
+/// sources (the signals are ignored so that only the sources see them).
+final class SignalCommands {
+    private let sources: [any DispatchSourceSignal]
+
+    init(daemon: Daemon) {
+        let queue = DispatchQueue(label: "qfposd.signals")
+        sources = [(SIGTERM, Daemon.Command.stop), (SIGINT, .stop), (SIGHUP, .reload)].map { signalNumber, command in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { daemon.send(command) }
+            source.resume()
+            return source
+        }
+    }
+}

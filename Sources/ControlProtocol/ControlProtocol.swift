@@ -1,1 +1,0 @@
-// The ControlProtocol module. See README.md and docs/ for its design.

@@ -1,1 +1,0 @@
-// The Devices module. See README.md and docs/ for its design.

@@ -1,0 +1,134 @@
+/// Gives a discovered device its role, in this order: the `QFPOS_ROLE` property set by our udev
+/// rules, a configuration rule (vendor:product, serial number, by-id/by-path path), then the
+/// built-in `DeviceTable` (printer-class interfaces, IEEE 1284 ids naming ESC/POS, known scanner
+/// and printer makers, the HID POS usage page). Real keyboards are never taken as scanners by
+/// the table: only keyboards of known scanner makers, or those a technician names in a rule.
+struct DeviceClassifier: Sendable {
+    let configuration: DevicesConfiguration
+
+    /// The device as qfpos sees it, or nil when it is not a candidate at all (a mouse, a virtual
+    /// console, a USB hub).
+    func classify(_ facts: DeviceFacts) -> DeviceInfo? {
+        guard let transport = Self.transport(of: facts), let node = facts.devnode else { return nil }
+        var info = DeviceInfo(
+            id: Self.identity(of: facts, transport: transport), role: .ignored, transport: transport, reason: "",
+            subsystem: facts.subsystem, node: node, stablePath: Self.stablePath(of: facts), syspath: facts.syspath,
+            vendorID: facts.vendorID, productID: facts.productID, serialNumber: facts.serialNumber,
+            vendor: facts.manufacturer, model: facts.product, isInitialized: facts.isInitialized)
+
+        if let role = facts.properties["QFPOS_ROLE"].flatMap(DeviceRole.init(rawValue:)) {
+            let detail = facts.properties["QFPOS_REASON"].map { ": \($0)" } ?? ""
+            return settle(&info, role: role, reason: "udev rule QFPOS_ROLE=\(role.rawValue)\(detail)", facts: facts)
+        }
+        if let rule = configuration.rule(for: info, links: facts.devlinks) {
+            info.configurationRule = rule.name
+            return settle(&info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts)
+        }
+        return builtIn(&info, facts: facts)
+    }
+
+    private func builtIn(_ info: inout DeviceInfo, facts: DeviceFacts) -> DeviceInfo? {
+        let printerClass = DeviceTable.printerInterfaceClass
+        if let id = facts.ieee1284ID, DeviceTable.ieee1284IDNamesESCPOS(id) {
+            return settle(&info, role: .printer, reason: "IEEE 1284 device id names CMD:ESC/POS", facts: facts)
+        }
+        if facts.interfaceClass == printerClass.interfaceClass, facts.interfaceSubclass == printerClass.subclass {
+            return settle(&info, role: .printer, reason: "USB printer-class interface 07/01", facts: facts)
+        }
+        if facts.subsystem == "usbmisc" {
+            return settle(&info, role: .printer, reason: "USB printer node (usblp)", facts: facts)
+        }
+        if let entry = DeviceTable.entry(vendorID: facts.vendorID, manufacturer: facts.manufacturer) {
+            let how: String
+            switch entry.match {
+            case .vendor(let id): how = "vendor \(id.hex4)"
+            case .manufacturer(let name): how = "manufacturer \(name)"
+            }
+            return settle(&info, role: entry.role, reason: "built-in table: \(entry.maker) (\(how))", facts: facts)
+        }
+        if facts.subsystem == "hidraw", hasPOSUsagePage(facts) {
+            return settle(&info, role: .scanner, reason: "HID POS usage page 0x8C", facts: facts)
+        }
+        // Unknown devices are reported but left alone.
+        switch facts.subsystem {
+        case "input":
+            info.reason = "keyboard of no known scanner maker: never taken as a scanner"
+        case "hidraw":
+            return nil  // every keyboard and mouse has a hidraw node: not worth reporting
+        default:
+            info.reason = "no udev rule, config rule or table entry names it"
+        }
+        return info
+    }
+
+    /// Applies a role, refusing combinations the transport cannot serve.
+    private func settle(_ info: inout DeviceInfo, role: DeviceRole, reason: String, facts: DeviceFacts) -> DeviceInfo? {
+        info.role = role
+        info.reason = reason
+        switch (role, facts.subsystem) {
+        case (.scanner, "input") where !facts.isKeyboard:
+            info.role = .ignored
+            info.reason = reason + "; not a keyboard-capable event node"
+        case (.scanner, "hidraw") where !hasPOSUsagePage(facts):
+            // A keyboard-wedge scanner also has a hidraw node; it is read through evdev.
+            guard facts.properties["QFPOS_ROLE"] != nil || info.configurationRule != nil else { return nil }
+            info.role = .ignored
+            info.reason = reason + "; hidraw without the HID POS usage page (read through its keyboard node)"
+        case (.printer, "input"), (.printer, "hidraw"):
+            return nil
+        case (.scanner, "usbmisc"):
+            info.role = .ignored
+            info.reason = reason + "; a USB printer node cannot be a scanner"
+        default:
+            break
+        }
+        return info
+    }
+
+    private func hasPOSUsagePage(_ facts: DeviceFacts) -> Bool {
+        guard let descriptor = facts.hidReportDescriptor else { return false }
+        return DeviceFacts.reportDescriptor(descriptor, declaresUsagePage: DeviceTable.hidPOSUsagePage)
+    }
+
+    /// How qfpos would talk to the device, or nil when it is no candidate.
+    static func transport(of facts: DeviceFacts) -> DeviceTransport? {
+        switch facts.subsystem {
+        case "tty":
+            // Only USB serial adapters, or ports named by our rules: not the 32 virtual consoles.
+            guard facts.vendorID != nil || facts.properties["QFPOS_ROLE"] != nil else { return nil }
+            return .serial
+        case "input":
+            guard facts.sysname.hasPrefix("event"), facts.isKeyboard || facts.properties["QFPOS_ROLE"] != nil
+            else { return nil }
+            return .keyboardWedge
+        case "hidraw":
+            return .hidPOS
+        case "usbmisc":
+            return facts.sysname.hasPrefix("lp") ? .usbPrinter : nil
+        default:
+            return nil
+        }
+    }
+
+    /// A stable identity: USB ids and serial number (or port path) and interface, never an index.
+    static func identity(of facts: DeviceFacts, transport: DeviceTransport) -> String {
+        guard let vendorID = facts.vendorID, let productID = facts.productID else {
+            let anchor = stablePath(of: facts) ?? facts.syspath
+            return "\(facts.subsystem)-\(anchor)"
+        }
+        let instance: String
+        if let serial = facts.serialNumber, !serial.isEmpty {
+            instance = serial.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+        } else {
+            instance = "port\(facts.usbPortPath ?? "?")"
+        }
+        let interface = facts.interfaceNumber.map { "-if\($0)" } ?? ""
+        return "usb-\(vendorID.hex4):\(productID.hex4)-\(instance)\(interface)-\(transport.rawValue)"
+    }
+
+    /// The first by-id link, else the first by-path link.
+    static func stablePath(of facts: DeviceFacts) -> String? {
+        facts.devlinks.first { $0.contains("/by-id/") } ?? facts.devlinks.first { $0.contains("/by-path/") }
+            ?? facts.devlinks.first { $0.hasPrefix("/dev/qfpos/") }
+    }
+}

@@ -1,0 +1,54 @@
+import Dispatch
+import Glibc
+
+/// Reads a file descriptor with a Dispatch read source on a serial queue: no polling, and no
+/// blocking call on Swift's cooperative pool. Closes the descriptor when cancelled.
+///
+/// Confinement: `onBytes` and `onEnd` run on `queue`; `cancel()` may be called from anywhere.
+final class DescriptorReader: @unchecked Sendable {
+    private let descriptor: Int32
+    private let source: any DispatchSourceRead
+    private let buffer: UnsafeMutableRawBufferPointer
+
+    /// - Parameters:
+    ///   - chunkSize: the most bytes one `read` takes (a HID report size for hidraw, so that
+    ///     each read returns one whole report).
+    ///   - onBytes: called with each chunk read.
+    ///   - onEnd: called once when the device went away (EOF, EIO, ENODEV), with the errno.
+    init(
+        descriptor: Int32, queue: DispatchQueue, chunkSize: Int = 4096,
+        onBytes: @escaping (UnsafeRawBufferPointer) -> Void, onEnd: @escaping (Int32) -> Void
+    ) {
+        self.descriptor = descriptor
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
+        self.buffer = buffer
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        self.source = source
+        source.setEventHandler { [source] in
+            while true {
+                let count = read(descriptor, buffer.baseAddress, buffer.count)
+                if count > 0 {
+                    onBytes(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                    if count < buffer.count { return }
+                    continue
+                }
+                let error = count == 0 ? 0 : errno
+                if count < 0, error == EINTR { continue }
+                if count < 0, error == EAGAIN || error == EWOULDBLOCK { return }
+                source.cancel()
+                onEnd(error)
+                return
+            }
+        }
+        source.setCancelHandler {
+            close(descriptor)
+            buffer.deallocate()
+        }
+    }
+
+    /// Starts reading.
+    func resume() { source.resume() }
+
+    /// Stops reading and closes the descriptor.
+    func cancel() { source.cancel() }
+}

@@ -1,0 +1,15 @@
+/// A scanner reading one device: started, delivers `ScannerOutput`s to its handler, stopped.
+public protocol Scanner: AnyObject, Sendable {
+    /// The device being read.
+    var source: ScanSource { get }
+    /// Opens the device and starts reading. Throws `DevicesError` when it cannot be opened.
+    func start() throws
+    /// Stops reading and closes the device. Idempotent.
+    func stop()
+}
+
+/// Receives a scanner's output on the scanner's queue; must not block.
+public typealias ScannerHandler = @Sendable (ScannerOutput) -> Void
+
+/// Told once when a scanner's device went away (unplugged), with the errno of the failed read.
+public typealias ScannerDisconnectHandler = @Sendable (_ source: ScanSource, _ systemError: Int32) -> Void

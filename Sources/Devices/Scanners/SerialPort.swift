@@ -1,0 +1,77 @@
+import Glibc
+
+/// Opens and configures a serial line with termios: raw mode, speed, data bits, parity, stop
+/// bits and flow control from `ScannerSettings`.
+enum SerialPort {
+    /// Supported speeds and their termios constants.
+    static let supportedBaudRates: [Int: speed_t] = [
+        1200: speed_t(B1200), 2400: speed_t(B2400), 4800: speed_t(B4800), 9600: speed_t(B9600),
+        19_200: speed_t(B19200), 38_400: speed_t(B38400), 57_600: speed_t(B57600), 115_200: speed_t(B115200),
+        230_400: speed_t(B230400), 460_800: speed_t(B460800), 921_600: speed_t(B921600),
+    ]
+
+    /// Sets raw mode, speed, character size, parity, stop bits and flow control in `attributes`.
+    static func apply(_ settings: ScannerSettings, to attributes: inout termios) {
+        cfmakeraw(&attributes)
+        let speed = supportedBaudRates[settings.baudRate] ?? speed_t(B9600)
+        cfsetispeed(&attributes, speed)
+        cfsetospeed(&attributes, speed)
+        attributes.c_cflag &= ~(tcflag_t(CSIZE | PARENB | PARODD | CSTOPB) | tcflag_t(CRTSCTS))
+        attributes.c_cflag |= tcflag_t(CREAD | CLOCAL)
+        switch settings.dataBits {
+        case 5: attributes.c_cflag |= tcflag_t(CS5)
+        case 6: attributes.c_cflag |= tcflag_t(CS6)
+        case 7: attributes.c_cflag |= tcflag_t(CS7)
+        default: attributes.c_cflag |= tcflag_t(CS8)
+        }
+        switch settings.parity {
+        case .none: break
+        case .even: attributes.c_cflag |= tcflag_t(PARENB)
+        case .odd: attributes.c_cflag |= tcflag_t(PARENB | PARODD)
+        }
+        if settings.stopBits == 2 { attributes.c_cflag |= tcflag_t(CSTOPB) }
+        attributes.c_iflag &= ~tcflag_t(IXON | IXOFF | IXANY)
+        switch settings.flowControl {
+        case .none: break
+        case .hardware: attributes.c_cflag |= tcflag_t(CRTSCTS)
+        case .software: attributes.c_iflag |= tcflag_t(IXON | IXOFF)
+        }
+        // Non-blocking reads return what is there; the Dispatch source tells when to read.
+        withUnsafeMutableBytes(of: &attributes.c_cc) { controlCharacters in
+            controlCharacters[Int(VMIN)] = 0
+            controlCharacters[Int(VTIME)] = 0
+        }
+    }
+
+    /// Opens `path` non-blocking, without becoming its controlling terminal, and configures it.
+    /// Returns the descriptor; the caller owns it.
+    static func open(_ path: String, settings: ScannerSettings) throws -> Int32 {
+        let descriptor = Glibc.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw DevicesError(.openFailed, "cannot open \(path)", systemError: errno)
+        }
+        do {
+            try configure(descriptor, settings: settings, path: path)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        return descriptor
+    }
+
+    /// Puts the line in raw mode with the settings' parameters (`tcsetattr`).
+    static func configure(_ descriptor: Int32, settings: ScannerSettings, path: String) throws {
+        var attributes = termios()
+        guard tcgetattr(descriptor, &attributes) == 0 else {
+            throw DevicesError(.serialConfigurationFailed, "\(path) is not a terminal", systemError: errno)
+        }
+        guard supportedBaudRates[settings.baudRate] != nil else {
+            throw DevicesError(.serialConfigurationFailed, "unsupported baud rate \(settings.baudRate)")
+        }
+        apply(settings, to: &attributes)
+        guard tcsetattr(descriptor, TCSANOW, &attributes) == 0 else {
+            throw DevicesError(.serialConfigurationFailed, "cannot configure \(path)", systemError: errno)
+        }
+        tcflush(descriptor, TCIFLUSH)
+    }
+}

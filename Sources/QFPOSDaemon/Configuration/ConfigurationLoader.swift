@@ -1,0 +1,225 @@
+import Configuration
+import Foundation
+import Synchronization
+
+/// Reads ``DaemonConfiguration`` from the YAML file with Apple's swift-configuration, with
+/// environment overrides on top: every key can be overridden by `QFPOS_` followed by the key in
+/// upper case with dots and dashes as underscores (`control.socket_path` → `QFPOS_CONTROL_SOCKET_PATH`).
+/// Values that are present but unusable become ``ConfigurationProblem``s, not silent defaults.
+public enum ConfigurationLoader {
+    /// The prefix of environment overrides.
+    public static let environmentPrefix = "QFPOS_"
+
+    /// Loads the configuration at `path`.
+    /// - Parameters:
+    ///   - environment: the process environment (only `QFPOS_*` variables are used).
+    ///   - allowMissingFile: when true, a missing file means "all defaults" (used by `--list-devices`).
+    /// - Returns: the configuration and every problem found; check for `.error` problems before using it.
+    /// - Throws: ``DaemonError`` when the file cannot be read or is not valid YAML.
+    public static func load(
+        path: String, environment: [String: String], allowMissingFile: Bool = false
+    ) async throws(DaemonError) -> (DaemonConfiguration, [ConfigurationProblem]) {
+        let overrides = Dictionary(
+            uniqueKeysWithValues: environment.compactMap { name, value in
+                name.hasPrefix(environmentPrefix) ? (String(name.dropFirst(environmentPrefix.count)), value) : nil
+            })
+        let file: FileProvider<YAMLSnapshot>
+        do {
+            let pathReader = ConfigReader(
+                provider: InMemoryProvider(values: [
+                    "filePath": ConfigValue(.string(path), isSecret: false),
+                    "allowMissing": ConfigValue(.bool(allowMissingFile), isSecret: false),
+                ]))
+            file = try await FileProvider<YAMLSnapshot>(config: pathReader)
+        } catch {
+            if !allowMissingFile, !FileManager.default.fileExists(atPath: path) {
+                throw DaemonError(.configurationInvalid, "the configuration file \(path) does not exist")
+            }
+            throw DaemonError(.configurationInvalid, "cannot read the configuration file \(path)", underlying: error)
+        }
+        let collector = ProblemCollector()
+        let reader = ConfigReader(
+            providers: [EnvironmentVariablesProvider(environmentVariables: overrides), file],
+            accessReporter: collector)
+        var configuration = read(reader, problems: collector)
+        validate(&configuration, problems: collector)
+        return (configuration, collector.problems)
+    }
+
+    // MARK: - Reading
+
+    private static func read(_ config: ConfigReader, problems: ProblemCollector) -> DaemonConfiguration {
+        let environment = config.string(forKey: "gateway.environment", default: "production")
+        let baseURL =
+            config.string(forKey: "gateway.base_url") ?? DaemonConfiguration.gatewayURLs[environment] ?? ""
+        let gateway = DaemonConfiguration.Gateway(
+            environment: environment,
+            baseURL: baseURL,
+            appCode: config.string(forKey: "gateway.app_code", default: ""),
+            merchantID: config.string(forKey: "gateway.mchid"),
+            keyFile: config.string(forKey: "gateway.key_file"),
+            timeoutSeconds: config.double(forKey: "gateway.timeout_seconds", default: 15))
+        let shop = DaemonConfiguration.Shop(
+            name: config.string(forKey: "shop.name", default: ""),
+            address: config.string(forKey: "shop.address"),
+            phone: config.string(forKey: "shop.phone"))
+        let laneIDs = config.stringArray(forKey: "lanes.ids", default: [])
+        let lanes = laneIDs.map { id in
+            DaemonConfiguration.Lane(
+                id: id,
+                scanner: device(config.scoped(to: ConfigKey(["lanes", id, "scanner"]))),
+                printer: device(config.scoped(to: ConfigKey(["lanes", id, "printer"]))))
+        }
+        let interval = config.string(forKey: "payments.poll_interval_seconds", default: "2-5")
+        let payments = DaemonConfiguration.Payments(
+            pollIntervalSeconds: parseInterval(interval, problems: problems),
+            pollWindowSeconds: config.double(forKey: "payments.poll_window_seconds", default: 120),
+            scanTimeoutSeconds: config.double(forKey: "payments.scan_timeout_seconds", default: 60),
+            qrExpirySeconds: config.double(forKey: "payments.qr_expiry_seconds", default: 1800))
+        let control = DaemonConfiguration.Control(
+            socketPath: config.string(forKey: "control.socket_path", default: DaemonConfiguration.defaultSocketPath),
+            group: config.string(forKey: "control.group"),
+            allowedUIDs: config.intArray(forKey: "control.allowed_uids").map { $0.map { UInt32(clamping: $0) } },
+            maximumConnections: config.int(forKey: "control.max_connections", default: 64))
+        let listener = DaemonConfiguration.NotifyListener(
+            enabled: config.bool(forKey: "notify_listener.enabled", default: false),
+            host: config.string(forKey: "notify_listener.host", default: "127.0.0.1"),
+            port: config.int(forKey: "notify_listener.port", default: 8089))
+        return DaemonConfiguration(
+            gateway: gateway, shop: shop, lanes: lanes, payments: payments,
+            journalPath: config.string(forKey: "journal.path", default: "/var/lib/qfpos/journal.sqlite"),
+            control: control, notifyListener: listener,
+            logLevel: config.string(forKey: "log.level", default: "info"))
+    }
+
+    private static func device(_ config: ConfigReader) -> DaemonConfiguration.DeviceSpec? {
+        let spec = DaemonConfiguration.DeviceSpec(
+            path: config.string(forKey: "path"),
+            match: config.string(forKey: "match"),
+            baud: config.int(forKey: "baud"),
+            suffix: config.string(forKey: "suffix"),
+            layout: config.string(forKey: "layout"),
+            profile: config.string(forKey: "profile"),
+            previewPath: config.string(forKey: "preview_path"))
+        return spec.path == nil && spec.match == nil ? nil : spec
+    }
+
+    /// Parses `3` or `2-5` (seconds) into the poll schedule's bounds.
+    private static func parseInterval(_ text: String, problems: ProblemCollector) -> [Double] {
+        let parts = text.split(separator: "-").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.count <= 2, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            problems.add(
+                .error, key: "payments.poll_interval_seconds",
+                "must be seconds (\"3\") or a range (\"2-5\"), got \(text.debugDescription)")
+            return [2, 5]
+        }
+        return parts.compactMap { $0 }
+    }
+
+    // MARK: - Validation
+
+    private static func validate(_ configuration: inout DaemonConfiguration, problems: ProblemCollector) {
+        let gateway = configuration.gateway
+        if !["production", "test", "sandbox"].contains(gateway.environment) {
+            problems.add(
+                .error, key: "gateway.environment",
+                "must be production, test or sandbox, got \(gateway.environment.debugDescription)")
+        }
+        if URL(string: gateway.baseURL)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            problems.add(.error, key: "gateway.base_url", "must be an http(s) URL; set it for the sandbox environment")
+        } else if gateway.environment == "production", !gateway.baseURL.hasPrefix("https://") {
+            problems.add(.error, key: "gateway.base_url", "production must use https")
+        }
+        if gateway.appCode.isEmpty {
+            problems.add(.error, key: "gateway.app_code", "is required (QFPay's app code for this merchant)")
+        }
+        if gateway.timeoutSeconds <= 0 {
+            problems.add(.error, key: "gateway.timeout_seconds", "must be positive")
+        }
+        if configuration.shop.name.isEmpty {
+            problems.add(.warning, key: "shop.name", "is empty; receipts will carry no shop name")
+        }
+        if configuration.lanes.isEmpty {
+            problems.add(
+                .warning, key: "lanes.ids", "no lanes: the daemon can take dynamic-QR sales shown by the till only")
+        }
+        var seen = Set<String>()
+        for lane in configuration.lanes {
+            if !seen.insert(lane.id).inserted {
+                problems.add(.error, key: "lanes.ids", "lane \(lane.id.debugDescription) is listed twice")
+            }
+            if lane.id.isEmpty || lane.id.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                problems.add(
+                    .error, key: "lanes.ids", "lane id \(lane.id.debugDescription) must be letters, digits, - or _")
+            }
+            if lane.scanner == nil {
+                problems.add(.warning, key: "lanes.\(lane.id).scanner", "no scanner: set path or match")
+            }
+            if lane.printer == nil {
+                problems.add(.warning, key: "lanes.\(lane.id).printer", "no printer: receipts will not be printed")
+            }
+        }
+        let payments = configuration.payments
+        if let low = payments.pollIntervalSeconds.first, let high = payments.pollIntervalSeconds.last, low > high {
+            problems.add(.error, key: "payments.poll_interval_seconds", "the range's low bound is above its high bound")
+        }
+        if payments.pollWindowSeconds < 15 {
+            problems.add(
+                .error, key: "payments.poll_window_seconds",
+                "must be at least 15 s: an order must not be closed earlier than 15 s after it was created")
+        }
+        if payments.scanTimeoutSeconds <= 0 {
+            problems.add(.error, key: "payments.scan_timeout_seconds", "must be positive")
+        }
+        if payments.qrExpirySeconds <= 0 || payments.qrExpirySeconds > 7200 {
+            problems.add(.error, key: "payments.qr_expiry_seconds", "must be between 1 and 7200")
+        }
+        if !configuration.journalPath.hasPrefix("/") {
+            problems.add(.error, key: "journal.path", "must be an absolute path")
+        }
+        let socketPath = configuration.control.socketPath
+        if !socketPath.hasPrefix("/") {
+            problems.add(.error, key: "control.socket_path", "must be an absolute path")
+        } else if socketPath.utf8.count >= 108 {
+            problems.add(.error, key: "control.socket_path", "is longer than a Unix socket path may be (107 bytes)")
+        }
+        if configuration.control.maximumConnections < 1 {
+            problems.add(.error, key: "control.max_connections", "must be at least 1")
+        }
+        if !(1...65535).contains(configuration.notifyListener.port) {
+            problems.add(.error, key: "notify_listener.port", "must be a TCP port (1-65535)")
+        }
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(configuration.logLevel) {
+            problems.add(.error, key: "log.level", "must be trace, debug, info, notice, warning, error or critical")
+        }
+    }
+}
+
+/// Records every value that was present but could not be converted to the type asked for.
+final class ProblemCollector: AccessReporter, Sendable {
+    private let collected = Mutex<[ConfigurationProblem]>([])
+
+    var problems: [ConfigurationProblem] { collected.withLock { $0 } }
+
+    func add(_ severity: ConfigurationProblem.Severity, key: String, _ message: String) {
+        collected.withLock { $0.append(ConfigurationProblem(severity, key: key, message)) }
+    }
+
+    func report(_ event: AccessEvent) {
+        let key = event.metadata.key.components.joined(separator: ".")
+        if event.conversionError != nil {
+            add(.error, key: key, "has the wrong type: expected \(event.metadata.valueType)")
+            return
+        }
+        if case .failure(let error) = event.result {
+            add(.error, key: key, "cannot be read: \(error)")
+            return
+        }
+        for provider in event.providerResults {
+            if case .failure(let error) = provider.result {
+                add(.error, key: key, "cannot be read from \(provider.providerName): \(error)")
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// Everything `qfposd` is configured with, read from the YAML file and environment overrides by
+/// ``ConfigurationLoader``. The QFPay key is not here: it is read from its own file by
+/// ``QFPayKeyFile``, never from the YAML or the command line.
+public struct DaemonConfiguration: Sendable, Hashable {
+    /// The QFPay gateway.
+    public struct Gateway: Sendable, Hashable {
+        /// `production`, `test` or `sandbox` (a local sandbox at `baseURL`).
+        public var environment: String
+        /// The gateway's base URL; derived from `environment` unless set.
+        public var baseURL: String
+        public var appCode: String
+        public var merchantID: String?
+        /// The key file used when `$CREDENTIALS_DIRECTORY/qfpay-key` does not exist.
+        public var keyFile: String?
+        /// Seconds to wait for one gateway answer.
+        public var timeoutSeconds: Double
+    }
+
+    /// The shop, as printed on receipts.
+    public struct Shop: Sendable, Hashable {
+        public var name: String
+        public var address: String?
+        public var phone: String?
+    }
+
+    /// One device of a lane: a static path (`/dev/ttyACM0`, a pty, `host:9100`) or a udev match.
+    public struct DeviceSpec: Sendable, Hashable {
+        /// A static path or `host:port`.
+        public var path: String?
+        /// A udev match such as `ID_VENDOR_ID=0c2e,ID_MODEL_ID=0b61` or a by-id path.
+        public var match: String?
+        /// Serial settings for a scanner (baud, frame suffix, keyboard layout), as given.
+        public var baud: Int?
+        public var suffix: String?
+        public var layout: String?
+        /// A printer's profile name (paper width, code page), as given.
+        public var profile: String?
+        /// Where a printer's PNG preview is written (demo and tests).
+        public var previewPath: String?
+    }
+
+    /// A lane: one scanner and one printer serving one till.
+    public struct Lane: Sendable, Hashable {
+        public var id: String
+        public var scanner: DeviceSpec?
+        public var printer: DeviceSpec?
+    }
+
+    /// The payment pipeline's timing.
+    public struct Payments: Sendable, Hashable {
+        public var pollIntervalSeconds: [Double]
+        public var pollWindowSeconds: Double
+        public var scanTimeoutSeconds: Double
+        public var qrExpirySeconds: Double
+    }
+
+    /// The control socket for the till.
+    public struct Control: Sendable, Hashable {
+        public var socketPath: String
+        /// The group given to the socket and its directory; `nil` keeps the daemon's group.
+        public var group: String?
+        /// When set, only these uids (and root) may connect.
+        public var allowedUIDs: [UInt32]?
+        public var maximumConnections: Int
+    }
+
+    /// The optional listener for QFPay's asynchronous payment notifications.
+    public struct NotifyListener: Sendable, Hashable {
+        public var enabled: Bool
+        public var host: String
+        public var port: Int
+    }
+
+    public var gateway: Gateway
+    public var shop: Shop
+    public var lanes: [Lane]
+    public var payments: Payments
+    public var journalPath: String
+    public var control: Control
+    public var notifyListener: NotifyListener
+    /// swift-log level name: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+}
+
+extension DaemonConfiguration {
+    /// The default configuration file.
+    public static let defaultPath = "/etc/qfpos/qfposd.yaml"
+    /// The default control socket.
+    public static let defaultSocketPath = "/run/qfpos/control.sock"
+    /// Base URLs of QFPay's hosts for Japan, from the specification.
+    public static let gatewayURLs = [
+        "production": "https://openapi.qfpay.com",
+        "test": "https://openapi-test.qfpay.com",
+    ]
+}

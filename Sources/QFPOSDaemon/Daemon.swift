@@ -1,0 +1,226 @@
+import ControlProtocol
+import Foundation
+import Logging
+import Synchronization
+
+/// The running daemon: the control socket (inherited from systemd or its own), the event
+/// fan-out, systemd notifications (READY, STATUS, WATCHDOG, STOPPING, RELOADING) and the
+/// stop/reload commands, wired over the payment and device seams. It holds no business logic.
+public final class Daemon: Sendable {
+    /// Commands the process sends the daemon (from SIGTERM, SIGINT, SIGHUP).
+    public enum Command: Sendable {
+        /// Drain and stop: no new sales, wait for in-flight steps, close.
+        case stop
+        /// Re-read the configuration and reload devices and lanes.
+        case reload
+    }
+
+    /// The daemon's life stage, shown by `daemon.status`.
+    public enum Stage: String, Sendable {
+        case starting, running, reloading, draining
+    }
+
+    /// The version reported by `daemon.status`.
+    public static let version = "0.1.0"
+
+    private let configuration: Mutex<DaemonConfiguration>
+    private let environment: [String: String]
+    private let logger: Logger
+    private let sales: (any SalesPort)?
+    private let devices: (any DevicesPort)?
+    private let reloadConfiguration: @Sendable () async throws -> DaemonConfiguration
+    private let notifier: SystemdNotifier
+    private let events: EventHub
+    private let commands: AsyncStream<Command>
+    private let commandContinuation: AsyncStream<Command>.Continuation
+    private let state = Mutex<
+        (stage: Stage, startedAt: ContinuousClock.Instant, socket: String, server: ControlServer?)
+    >(
+        (.starting, .now, "", nil))
+
+    /// - Parameters:
+    ///   - environment: the process environment (NOTIFY_SOCKET, WATCHDOG_USEC, LISTEN_FDS, ...).
+    ///   - reloadConfiguration: reads the configuration again on `reload`.
+    public init(
+        configuration: DaemonConfiguration, environment: [String: String], logger: Logger,
+        sales: (any SalesPort)?, devices: (any DevicesPort)?,
+        reloadConfiguration: @escaping @Sendable () async throws -> DaemonConfiguration
+    ) {
+        self.configuration = Mutex(configuration)
+        self.environment = environment
+        self.logger = logger
+        self.sales = sales
+        self.devices = devices
+        self.reloadConfiguration = reloadConfiguration
+        self.notifier = SystemdNotifier(environment: environment)
+        self.events = EventHub()
+        (commands, commandContinuation) = AsyncStream.makeStream()
+    }
+
+    /// Asks the running daemon to drain and stop, or to reload.
+    public func send(_ command: Command) {
+        commandContinuation.yield(command)
+    }
+
+    /// Publishes an event to subscribers (used by the seams' adapters and tests of events).
+    public func publish(_ event: EventNotification) {
+        events.publish(event)
+    }
+
+    /// Runs until a `.stop` command has drained the daemon.
+    /// - Throws: ``DaemonError`` when the socket cannot be set up.
+    public func run() async throws {
+        let configuration = self.configuration.withLock { $0 }
+        let activation = try SocketActivation(environment: environment)
+        let descriptor: Int32
+        let ownsSocketPath: Bool
+        if let inherited = try activation.controlSocket() {
+            descriptor = inherited
+            ownsSocketPath = false
+            logger.info("control socket inherited from systemd", metadata: ["socket.fd": "\(inherited)"])
+        } else {
+            descriptor = try ControlSocketListener.listen(
+                path: configuration.control.socketPath, group: configuration.control.group)
+            ownsSocketPath = true
+            logger.info("control socket created", metadata: ["socket.path": "\(configuration.control.socketPath)"])
+        }
+        let router = DaemonMethods.router(daemon: self, sales: sales, devices: devices)
+        let server = ControlServer(
+            listeningOn: descriptor, router: router, events: events,
+            limits: .init(maximumConnections: configuration.control.maximumConnections),
+            allowedUIDs: configuration.control.allowedUIDs.map(Set.init), logger: logger)
+        state.withLock {
+            $0.server = server
+            $0.socket = configuration.control.socketPath
+        }
+        defer {
+            if ownsSocketPath { unlink(configuration.control.socketPath) }
+        }
+        let serverFailure = FailureBox()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await server.run()
+                } catch  where !Task.isCancelled {
+                    self.logger.critical("control socket failed", metadata: ["error": "\(error)"])
+                    serverFailure.error.withLock { $0 = error }
+                    self.send(.stop)
+                }
+            }
+            if let sales {
+                group.addTask {
+                    for await sale in sales.saleUpdates() {
+                        self.events.publish(
+                            EventNotification(method: EventName.saleUpdated, params: try JSONValue(encoding: sale)))
+                        try? self.notifier.status(await self.statusLine())
+                    }
+                }
+            }
+            if let devices {
+                group.addTask {
+                    for await event in devices.deviceEvents() { self.events.publish(event) }
+                }
+            }
+            if let interval = notifier.watchdogInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? self.notifier.watchdog()
+                        try await Task.sleep(for: interval)
+                    }
+                }
+            }
+            state.withLock { $0.stage = .running }
+            let status = await statusLine()
+            do {
+                try notifier.ready(status: status)
+            } catch {
+                logger.warning("cannot tell systemd we are ready", metadata: ["error": "\(error)"])
+            }
+            logger.notice("qfposd ready", metadata: ["daemon.status": "\(status)"])
+            for await command in commands {
+                switch command {
+                case .reload:
+                    await reload()
+                case .stop:
+                    await drain()
+                    group.cancelAll()
+                    return
+                }
+            }
+            group.cancelAll()
+        }
+        if let failure = serverFailure.error.withLock({ $0 }) {
+            throw DaemonError(.socketFailed, "the control socket failed", underlying: failure)
+        }
+        logger.notice("qfposd stopped")
+    }
+
+    private func reload() async {
+        state.withLock { $0.stage = .reloading }
+        try? notifier.reloading()
+        logger.notice("reloading configuration, devices and lanes")
+        do {
+            let fresh = try await reloadConfiguration()
+            configuration.withLock { $0 = fresh }
+            try await devices?.reload(fresh)
+        } catch {
+            logger.error("reload failed; keeping the previous configuration", metadata: ["error": "\(error)"])
+        }
+        state.withLock { $0.stage = .running }
+        try? notifier.ready(status: await statusLine())
+        events.publish(
+            EventNotification(method: EventName.daemonStatus, params: ["state": "running", "reloaded": true]))
+    }
+
+    private func drain() async {
+        state.withLock { $0.stage = .draining }
+        let pending = await sales?.pendingCount() ?? 0
+        logger.notice("draining: no new sales", metadata: ["sales.pending": "\(pending)"])
+        try? notifier.stopping(status: "draining, \(pending) sales pending")
+        events.publish(EventNotification(method: EventName.daemonStatus, params: ["state": "draining"]))
+        await sales?.drain()
+    }
+
+    /// Throws `draining` once a stop has begun.
+    func requireAcceptingSales() throws(RPCError) {
+        let stage = state.withLock { $0.stage }
+        if stage == .draining {
+            throw RPCError(
+                code: RPCError.Code.unavailable, reason: .draining, message: "qfposd is stopping and takes no new sales"
+            )
+        }
+    }
+
+    /// The one-line status for systemd (`STATUS=`), e.g. "ready, 2 sales pending".
+    func statusLine() async -> String {
+        let pending = await sales?.pendingCount() ?? 0
+        let stage = state.withLock { $0.stage }
+        let sales = pending == 1 ? "1 sale pending" : "\(pending) sales pending"
+        return "\(stage == .running ? "ready" : stage.rawValue), \(sales)"
+    }
+
+    /// The `daemon.status` result.
+    func status() async throws -> JSONValue {
+        let (stage, startedAt, socket, server) = state.withLock { ($0.stage, $0.startedAt, $0.socket, $0.server) }
+        let configuration = self.configuration.withLock { $0 }
+        let uptime = startedAt.duration(to: .now)
+        return [
+            "version": .string(Self.version),
+            "pid": .integer(Int64(getpid())),
+            "state": .string(stage.rawValue),
+            "uptime_seconds": .integer(uptime.components.seconds),
+            "sales_pending": .integer(Int64(await sales?.pendingCount() ?? 0)),
+            "payments": .bool(sales != nil),
+            "lanes": .array(configuration.lanes.map { .string($0.id) }),
+            "connections": .integer(Int64(server?.connectionCount ?? 0)),
+            "subscribers": .integer(Int64(events.subscriberCount)),
+            "socket": .string(socket),
+            "gateway": .string(configuration.gateway.baseURL),
+        ]
+    }
+}
+
+/// Holds the first error of a child task for its parent.
+private final class FailureBox: Sendable {
+    let error = Mutex<(any Error)?>(nil)
+}

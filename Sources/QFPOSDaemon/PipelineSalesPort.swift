@@ -1,0 +1,169 @@
+import ControlProtocol
+import Foundation
+import Payments
+import QFPay
+
+/// ``SalesPort`` over the payment pipeline: translates the till's requests into the pipeline's
+/// terms, snapshots into ``SaleInfo``, and `PaymentsError`s into ``RPCError``s with stable reasons.
+public final class PipelineSalesPort: SalesPort {
+    private let pipeline: PaymentPipeline
+    private let defaultLane: String
+    private let reconcileDay: (@Sendable (String) async throws -> JSONValue)?
+
+    /// - Parameters:
+    ///   - defaultLane: the lane of sales that name none (the first configured lane).
+    ///   - reconcile: runs the reconciliation of a day, when the build has one.
+    public init(
+        pipeline: PaymentPipeline, defaultLane: String,
+        reconcile: (@Sendable (String) async throws -> JSONValue)? = nil
+    ) {
+        self.pipeline = pipeline
+        self.defaultLane = defaultLane
+        self.reconcileDay = reconcile
+    }
+
+    public func startSale(_ request: SaleStartRequest) async throws -> SaleInfo {
+        let saleRequest = SaleRequest(
+            orderID: request.orderID ?? Self.makeSaleID(), amount: Int(request.amount), currency: request.currency,
+            flow: request.mode == "qr" ? .dynamicQR : .barcode,
+            wallet: request.wallet.flatMap(Wallet.init(rawValue:)), lane: request.lane ?? defaultLane,
+            goodsName: request.goodsName, authCode: request.authCode)
+        if request.mode == "qr", saleRequest.wallet == nil {
+            throw RPCError.invalidParams(
+                "a qr sale needs wallet wechat or alipay", reason: .missingParam, field: "wallet")
+        }
+        return try await translating { Self.info(try await pipeline.startSale(saleRequest)) }
+    }
+
+    public func sale(id: String) async throws -> SaleInfo? {
+        try await translating { try await pipeline.sale(id).map(Self.info) }
+    }
+
+    public func sales(limit: Int) async throws -> [SaleInfo] {
+        try await translating { try await pipeline.sales(SaleFilter(limit: limit)).map(Self.info) }
+    }
+
+    public func cancelSale(id: String) async throws -> SaleInfo {
+        try await translating { Self.info(try await pipeline.cancel(id)) }
+    }
+
+    public func refundSale(id: String, amount: Int64) async throws -> SaleInfo {
+        try await translating { Self.info(try await pipeline.refund(id, amount: Int(amount))) }
+    }
+
+    public func reprintReceipt(saleID: String) async throws {
+        try await translating { try await pipeline.reprint(saleID) }
+    }
+
+    public func reconcile(date: String) async throws -> JSONValue {
+        guard let reconcileDay else {
+            throw RPCError(
+                code: RPCError.Code.unavailable, reason: .notReady, message: "reconciliation is not available")
+        }
+        return try await translating { try await reconcileDay(date) }
+    }
+
+    public func provideScan(lane: String, code: String) async throws -> SaleInfo? {
+        try await translating { Self.info(try await pipeline.provideScan(lane: lane, code: code)) }
+    }
+
+    public func saleUpdates() -> AsyncStream<SaleInfo> {
+        let pipeline = self.pipeline
+        return AsyncStream { continuation in
+            let task = Task {
+                for await snapshot in await pipeline.updates() { continuation.yield(Self.info(snapshot)) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func pendingCount() async -> Int {
+        let open = SaleStatus.allCases.filter { !$0.isSettled }
+        return (try? await pipeline.sales(SaleFilter(statuses: Set(open), limit: 10_000)).count) ?? 0
+    }
+
+    public func drain() async {
+        await pipeline.drain()
+    }
+
+    // MARK: - Translation
+
+    /// A sale id for a till that gave no order id: time-ordered and unique.
+    static func makeSaleID() -> String {
+        let millis = Int64(Date().timeIntervalSince1970 * 1000)
+        return "S\(millis)-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    static func state(_ status: SaleStatus) -> String {
+        var result = ""
+        for character in status.rawValue {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func info(_ snapshot: SaleSnapshot) -> SaleInfo {
+        let respcd = snapshot.respcd
+        return SaleInfo(
+            saleID: snapshot.saleID, orderID: snapshot.saleID, outTradeNo: snapshot.order.outTradeNo,
+            lane: snapshot.order.lane, mode: snapshot.order.flow == .dynamicQR ? "qr" : "scan",
+            amount: Int64(snapshot.order.amount), currency: snapshot.order.currency, state: state(snapshot.status),
+            isFinal: snapshot.status.isSettled, wallet: snapshot.order.payType?.wallet?.rawValue, respcd: respcd,
+            respcdMeaning: respcd.map { ResponseCode(rawValue: $0).englishMessage }, message: snapshot.message,
+            syssn: snapshot.syssn, qrcode: snapshot.qrcode, authCodeMasked: snapshot.maskedCode,
+            refundedAmount: Int64(snapshot.refundedAmount), createdAt: iso8601(snapshot.createdAt),
+            updatedAt: iso8601(snapshot.updatedAt))
+    }
+
+    static func info(_ summary: Journal.SaleSummary) -> SaleInfo {
+        SaleInfo(
+            saleID: summary.order.saleID, orderID: summary.order.saleID, outTradeNo: summary.order.outTradeNo,
+            lane: summary.order.lane, mode: summary.order.flow == .dynamicQR ? "qr" : "scan",
+            amount: Int64(summary.order.amount), currency: summary.order.currency, state: state(summary.status),
+            isFinal: summary.status.isSettled, wallet: summary.order.payType?.wallet?.rawValue,
+            respcd: summary.respcd, respcdMeaning: summary.respcd.map { ResponseCode(rawValue: $0).englishMessage },
+            syssn: summary.syssn, refundedAmount: Int64(summary.refundedAmount),
+            createdAt: iso8601(summary.createdAt), updatedAt: iso8601(summary.updatedAt))
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+
+    private func translating<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PaymentsError {
+            throw Self.rpcError(error)
+        }
+    }
+
+    static func rpcError(_ error: PaymentsError) -> RPCError {
+        let message = error.message
+        switch error.code {
+        case .saleNotFound:
+            return RPCError(code: RPCError.Code.notFound, reason: .saleNotFound, message: message)
+        case .invalidState:
+            return RPCError(code: RPCError.Code.conflict, reason: "invalid_state", message: message)
+        case .refundExceedsRemaining:
+            return RPCError(code: RPCError.Code.conflict, reason: .refundExceedsPaid, message: message)
+        case .invalidRequest:
+            return RPCError.invalidParams(message, reason: .badParams)
+        case .notAPaymentCode:
+            return RPCError(code: RPCError.Code.conflict, reason: "not_a_payment_code", message: message)
+        case .noSaleAwaitingScan:
+            return RPCError(code: RPCError.Code.conflict, reason: "no_sale_awaiting_scan", message: message)
+        case .stopped:
+            return RPCError(code: RPCError.Code.unavailable, reason: .draining, message: message)
+        case .journalUnavailable, .journalWriteFailed:
+            return RPCError(code: RPCError.Code.unavailable, reason: "journal_unavailable", message: message)
+        case .reconciliationFailed:
+            return RPCError(code: RPCError.Code.deviceOrGatewayFailure, reason: .gatewayUnavailable, message: message)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The QFPOSDaemon module. See README.md and docs/ for its design.

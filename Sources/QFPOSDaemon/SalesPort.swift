@@ -1,0 +1,63 @@
+import ControlProtocol
+
+/// A sale requested by the till (`sale.start`), validated.
+public struct SaleStartRequest: Sendable, Hashable {
+    public var amount: Int64
+    public var currency: String
+    public var goodsName: String?
+    /// `scan` or `qr`.
+    public var mode: String
+    /// For `qr`: `wechat` or `alipay`; for `scan` found from the code.
+    public var wallet: String?
+    /// A code the till read itself (its own scanner), instead of waiting for the lane's scanner.
+    public var authCode: String?
+    /// The till's idempotency key: the same order id returns the same sale.
+    public var orderID: String?
+    public var lane: String?
+
+    public init(
+        amount: Int64, currency: String = "JPY", goodsName: String? = nil, mode: String = "scan",
+        wallet: String? = nil, authCode: String? = nil, orderID: String? = nil, lane: String? = nil
+    ) {
+        self.amount = amount
+        self.currency = currency
+        self.goodsName = goodsName
+        self.mode = mode
+        self.wallet = wallet
+        self.authCode = authCode
+        self.orderID = orderID
+        self.lane = lane
+    }
+}
+
+/// The seam between the daemon and the payment pipeline: everything the control methods need.
+/// The adapter over `Payments` implements it; errors meant for the till are thrown as
+/// ``RPCError`` with a stable reason.
+public protocol SalesPort: Sendable {
+    func startSale(_ request: SaleStartRequest) async throws -> SaleInfo
+    func sale(id: String) async throws -> SaleInfo?
+    func sales(limit: Int) async throws -> [SaleInfo]
+    func cancelSale(id: String) async throws -> SaleInfo
+    func refundSale(id: String, amount: Int64) async throws -> SaleInfo
+    func reprintReceipt(saleID: String) async throws
+    func reconcile(date: String) async throws -> JSONValue
+    /// A code from a lane's scanner (or `scan.simulate`): given to the sale awaiting it.
+    func provideScan(lane: String, code: String) async throws -> SaleInfo?
+    /// Every sale change, in order.
+    func saleUpdates() -> AsyncStream<SaleInfo>
+    /// Sales not yet final.
+    func pendingCount() async -> Int
+    /// Stops taking new sales and waits until in-flight steps are journaled.
+    func drain() async
+}
+
+/// The seam between the daemon and device discovery: the device list and device events.
+public protocol DevicesPort: Sendable {
+    /// Every device found, as `devices.list` shows it.
+    func deviceList() async -> JSONValue
+    /// Device events as notifications (`device.added`, `device.removed`, `printer.status`,
+    /// `scan` with the code masked).
+    func deviceEvents() -> AsyncStream<EventNotification>
+    /// Re-reads lanes and devices (SIGHUP).
+    func reload(_ configuration: DaemonConfiguration) async throws
+}

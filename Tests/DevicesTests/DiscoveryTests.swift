@@ -1,0 +1,176 @@
+import Devices
+import Foundation
+import Glibc
+import Logging
+import Testing
+import TestSupport
+
+/// Discovery, hot-plug and the device report against a umockdev testbed: no udev database, no
+/// rules ran, so roles come from what the devices themselves tell (or from properties a test
+/// sets as our rules would).
+@Suite struct DiscoveryTests {
+    let logger = Logger(label: "test.devices")
+
+    @Test func enumerationFindsExactlyTheExpectedRoles() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let acm = FakeDevices.cdcACMScanner()
+            let usbSerial = FakeDevices.usbSerialScanner()
+            let wedge = FakeDevices.keyboard()
+            let printer = FakeDevices.usbPrinter()
+            let realKeyboard = FakeDevices.keyboard(
+                vendor: 0x046d, product: 0xc31c, serial: nil, manufacturer: "Logitech", model: "USB Keyboard")
+            let hidPOS = FakeDevices.hidPOSScanner()
+            for device in [acm, usbSerial, wedge, printer, realKeyboard, hidPOS] { try testbed.add(device.description) }
+
+            let devices = try DeviceReport.enumerateNow()
+            let byNode = Dictionary(uniqueKeysWithValues: devices.map { ($0.node, $0) })
+            #expect(devices.count == 6)
+            #expect(byNode[acm.node]?.role == .scanner)
+            #expect(byNode[acm.node]?.transport == .serial)
+            #expect(byNode[usbSerial.node]?.role == .scanner)
+            #expect(byNode[usbSerial.node]?.transport == .serial)
+            #expect(byNode[wedge.node]?.role == .scanner)
+            #expect(byNode[wedge.node]?.transport == .keyboardWedge)
+            #expect(byNode[printer.node]?.role == .printer)
+            #expect(byNode[printer.node]?.transport == .usbPrinter)
+            #expect(byNode[hidPOS.node]?.role == .scanner)
+            #expect(byNode[hidPOS.node]?.transport == .hidPOS)
+            #expect(byNode[realKeyboard.node]?.role == .ignored)
+            #expect(byNode[realKeyboard.node]?.reason.contains("never taken as a scanner") == true)
+            #expect(byNode[acm.node]?.id == "usb-0c2e:0b61-17035B2A6E-if00-serial")
+            #expect(byNode[acm.node]?.isInitialized == false)
+        }
+    }
+}
+
+/// Hot-plug: uevents from the testbed reach `DeviceMonitor` through its udev monitor socket;
+/// `ScannerHub` attaches, detaches and re-attaches scanners.
+@Suite struct HotPlugTests {
+    let logger = Logger(label: "test.devices.hotplug")
+    static let wechatCode = "134567890123456789"
+
+    @Test func plugUnplugAndReplugAttachDetachAndReattachWithTheConfiguration() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            // The lane's scanner is named by vendor:product and reads LF-terminated codes with a prefix.
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(
+                    name: "front", match: .usb(vendorID: 0x0c2e, productID: 0x0b61), role: .scanner,
+                    scanner: ScannerSettings(terminator: .lf, prefix: "QF:"))
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let scans = Inbox<ScannerOutput>()
+            let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
+            let attachments = Inbox<ScannerAttachment>()
+            let stream = hub.attachments()  // subscribed now, before anything is plugged
+            let attachmentTask = Task {
+                for await attachment in stream { attachments.put(attachment) }
+            }
+            defer { attachmentTask.cancel() }
+            hub.start()
+            try monitor.start()
+            defer {
+                hub.stop()
+                monitor.stop()
+            }
+            #expect(monitor.devices.isEmpty)
+
+            let port = FakeDevices.uniqueNumber()
+            let first = FakeDevices.cdcACMScanner(port: port)
+            try testbed.plug(first.description)
+            guard case .attached(let attached) = try await attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            #expect(attached.node == first.node)
+            #expect(attached.configurationRule == "front")
+            #expect(attached.reason == "config rule 'front' (usb 0c2e:0b61)")
+            try write("QF:\(Self.wechatCode)\n", to: first.node, testbed)
+            #expect(try await scanText(scans) == Self.wechatCode)
+
+            testbed.unplug(first.syspaths)
+            guard case .detached(let detached) = try await attachments.next() else {
+                Issue.record("expected a detach")
+                return
+            }
+            #expect(detached.id == attached.id)
+            #expect(monitor.devices.isEmpty)
+
+            // Back in the same port under a new node name: same identity, same settings.
+            let second = FakeDevices.cdcACMScanner(port: port)
+            try testbed.plug(second.description)
+            guard case .attached(let reattached) = try await attachments.next() else {
+                Issue.record("expected a re-attach")
+                return
+            }
+            #expect(reattached.id == attached.id)
+            #expect(reattached.node == second.node)
+            try write("QF:\(Self.wechatCode)\n", to: second.node, testbed)
+            #expect(try await scanText(scans) == Self.wechatCode)
+        }
+    }
+
+    @Test func monitorPublishesAddAndRemoveForPrintersAndIgnoresNothingSilently() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let monitor = DeviceMonitor(logger: logger)
+            let events = Inbox<DeviceEvent>()
+            monitor.subscribe { events.put($0) }
+            try monitor.start()
+            defer { monitor.stop() }
+            let printer = FakeDevices.usbPrinter()
+            let keyboard = FakeDevices.keyboard(vendor: 0x046d, product: 0xc31c, serial: nil, manufacturer: "Logitech")
+            try testbed.plug(printer.description)
+            try testbed.plug(keyboard.description)
+            let added = try await events.next()
+            #expect(added == .added(try #require(monitor.devices.first { $0.node == printer.node })))
+            #expect(added.device.role == .printer)
+            #expect(added.device.reason == "IEEE 1284 device id names CMD:ESC/POS")
+            let keyboardAdded = try await events.next()
+            #expect(keyboardAdded.device.role == .ignored)
+            testbed.unplug(printer.syspaths)
+            #expect(try await events.next() == .removed(added.device))
+            #expect(monitor.devices.map(\.node) == [keyboard.node])
+        }
+    }
+
+    @Test func aDeviceFoundUninitialisedBecomesAChangeWhenUdevAnnouncesIt() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let scanner = FakeDevices.usbSerialScanner()
+            try testbed.add(scanner.description)  // present before start: found by the enumeration
+            let monitor = DeviceMonitor(logger: logger)
+            let events = Inbox<DeviceEvent>()
+            monitor.subscribe { events.put($0) }
+            try monitor.start()
+            defer { monitor.stop() }
+            guard case .added(let found) = try await events.next() else {
+                Issue.record("expected an add")
+                return
+            }
+            #expect(found.role == .scanner)
+            // udev finishes and our rules tag it: the same device changes, it is not added twice.
+            testbed.setProperty(scanner.nodeSyspath, "QFPOS_ROLE", "scanner")
+            testbed.setProperty(scanner.nodeSyspath, "QFPOS_REASON", "Datalogic (PSC)")
+            testbed.uevent(scanner.nodeSyspath, action: "add")
+            guard case .changed(let changed) = try await events.next() else {
+                Issue.record("expected a change")
+                return
+            }
+            #expect(changed.id == found.id)
+            #expect(changed.reason == "udev rule QFPOS_ROLE=scanner: Datalogic (PSC)")
+            #expect(monitor.devices.count == 1)
+        }
+    }
+
+    private func write(_ text: String, to node: String, _ testbed: UmockdevTestbed) throws {
+        let descriptor = testbed.controllerDescriptor(of: node)
+        guard descriptor >= 0 else { throw TestSupportError("no controller for \(node)") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw TestSupportError("short write to \(node)") }
+    }
+
+    private func scanText(_ inbox: Inbox<ScannerOutput>) async throws -> String {
+        let output = try await inbox.next()
+        guard case .scan(let event) = output else { throw TestSupportError("expected a scan, got \(output)") }
+        return event.text
+    }
+}

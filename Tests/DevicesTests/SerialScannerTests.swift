@@ -1,0 +1,179 @@
+@testable import Devices
+import Glibc
+import Logging
+import QFPay
+import Testing
+import TestSupport
+
+/// Serial scanners over pty pairs, at the byte level.
+@Suite struct SerialScannerTests {
+    let logger = Logger(label: "test.devices.serial")
+    static let wechatCode = "134567890123456789"
+    static let alipayCode = "284567890123456789"
+
+    /// A scanner reading the subordinate side of a fresh pty; the test writes on the controller side.
+    func attach(
+        _ settings: ScannerSettings = ScannerSettings()
+    ) throws -> (PseudoTerminal, SerialScanner, Inbox<ScannerOutput>) {
+        let pty = try PseudoTerminal()
+        let inbox = Inbox<ScannerOutput>()
+        let scanner = SerialScanner(path: pty.devicePath, deviceID: "pty-scanner", settings: settings, logger: logger) {
+            inbox.put($0)
+        }
+        try scanner.start()
+        return (pty, scanner, inbox)
+    }
+
+    func nextScan(_ inbox: Inbox<ScannerOutput>) async throws -> ScanEvent {
+        let output = try await inbox.next()
+        guard case .scan(let event) = output else { throw TestSupportError("expected a scan, got \(output)") }
+        return event
+    }
+
+    func nextDrop(_ inbox: Inbox<ScannerOutput>) async throws -> ScanDrop {
+        let output = try await inbox.next()
+        guard case .dropped(let drop) = output else { throw TestSupportError("expected a drop, got \(output)") }
+        return drop
+    }
+
+    @Test(arguments: ScannerSettings.Terminator.allCases)
+    func eachTerminatorEndsACode(terminator: ScannerSettings.Terminator) async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: terminator))
+        defer { scanner.stop() }
+        try pty.write(Array(Self.wechatCode.utf8) + terminator.bytes)
+        let event = try await nextScan(inbox)
+        #expect(event.text == Self.wechatCode)
+        #expect(event.classification == .payment(wallet: .wechat, payType: .wechatBarcode))
+        #expect(event.maskedText == "1345••••••••••6789")
+        #expect(event.source.transport == .serial)
+    }
+
+    @Test func aCodeSplitAcrossReadsArrivesWhole() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .crlf))
+        defer { scanner.stop() }
+        let bytes = Array((Self.alipayCode + "\r\n").utf8)
+        for byte in bytes {
+            try pty.write([byte])
+            usleep(1_000)  // separate reads: the scanner sees the code a byte at a time
+        }
+        let event = try await nextScan(inbox)
+        #expect(event.text == Self.alipayCode)
+        #expect(event.classification == .payment(wallet: .alipay, payType: .alipayBarcode))
+        #expect(inbox.pending.isEmpty)
+    }
+
+    @Test func severalCodesInOneReadArriveInOrder() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .cr))
+        defer { scanner.stop() }
+        try pty.write("4901234567894\r" + Self.wechatCode + "\r" + Self.alipayCode + "\r")
+        let product = try await nextScan(inbox)
+        #expect(product.text == "4901234567894")
+        #expect(product.classification == .productBarcode(symbology: "EAN-13"))
+        #expect(product.symbology == "EAN-13")
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+        #expect(try await nextScan(inbox).text == Self.alipayCode)
+    }
+
+    @Test func prefixAndSuffixAreStripped() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .etx, prefix: "\u{02}", suffix: "#"))
+        defer { scanner.stop() }
+        try pty.write([0x02] + Array((Self.wechatCode + "#").utf8) + [0x03])
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+    }
+
+    @Test func aimSymbologyIdentifierIsStrippedAndReported() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(aimSymbologyIdentifier: true))
+        defer { scanner.stop() }
+        try pty.write("]Q1" + Self.wechatCode + "\r")
+        let event = try await nextScan(inbox)
+        #expect(event.text == Self.wechatCode)
+        #expect(event.symbology == "QR Code")
+    }
+
+    @Test func withoutTerminatorSilenceEndsACode() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: nil, interCharacterTimeoutMilliseconds: 30))
+        defer { scanner.stop() }
+        try pty.write(Self.wechatCode)
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+        try pty.write(Self.alipayCode)
+        #expect(try await nextScan(inbox).text == Self.alipayCode)
+    }
+
+    @Test func aPartialCodeIsDroppedAfterTheTimeoutAndTheNextCodeIsWhole() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 30))
+        defer { scanner.stop() }
+        try pty.write("1345678")
+        let drop = try await nextDrop(inbox)
+        #expect(drop.reason == .partial)
+        #expect(drop.length == 7)
+        try pty.write(Self.wechatCode + "\r")
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+    }
+
+    @Test func noiseAndBinaryGarbageAreDroppedWithTheirReason() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .cr))
+        defer { scanner.stop() }
+        try pty.write("\r")  // an empty frame is noise
+        #expect(try await nextDrop(inbox).reason == .noise)
+        try pty.write("12\r")  // a bumped trigger
+        #expect(try await nextDrop(inbox).reason == .noise)
+        try pty.write([0x31, 0x00, 0xFF, 0x80, 0x1B, 0x32, 0x33, 0x34, 0x0D])
+        #expect(try await nextDrop(inbox).reason == .binary)
+        try pty.write(Self.wechatCode + "\r")
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+    }
+
+    @Test func textThatIsNoPaymentCodeIsDeliveredClassifiedAsSuch() async throws {
+        let (pty, scanner, inbox) = try attach()
+        defer { scanner.stop() }
+        try pty.write("https://example.com/menu\r")
+        let event = try await nextScan(inbox)
+        #expect(event.classification == .notPaymentCode(reason: "not all digits"))
+    }
+
+    @Test func aOneMegabyteFloodIsDroppedAsOverlongAndTheScannerKeepsWorking() async throws {
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 2_000))
+        defer { scanner.stop() }
+        let flood = [UInt8](repeating: UInt8(ascii: "7"), count: 1 << 20)
+        try pty.write(flood + [0x0D] + Array((Self.wechatCode + "\r").utf8))
+        let drop = try await nextDrop(inbox)
+        #expect(drop.reason == .overlong)
+        #expect(drop.length == 1 << 20)
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+    }
+
+    @Test func theLineIsConfiguredFromTheSettings() async throws {
+        let settings = ScannerSettings(baudRate: 19_200, dataBits: 7, parity: .even, stopBits: 2, flowControl: .hardware)
+        let (pty, scanner, _) = try attach(settings)
+        defer { scanner.stop() }
+        var attributes = termios()
+        #expect(tcgetattr(pty.controller, &attributes) == 0)
+        #expect(cfgetispeed(&attributes) == speed_t(B19200))
+        // A pty forces CS8 without parity; data bits and parity are checked on termios below.
+        #expect(attributes.c_cflag & tcflag_t(CSTOPB) != 0)
+        #expect(attributes.c_cflag & tcflag_t(CRTSCTS) != 0)
+        #expect(attributes.c_lflag & tcflag_t(ICANON) == 0)
+    }
+
+    @Test(arguments: [
+        (7, ScannerSettings.Parity.even, tcflag_t(CS7), tcflag_t(PARENB)),
+        (8, .odd, tcflag_t(CS8), tcflag_t(PARENB | PARODD)),
+        (5, .none, tcflag_t(CS5), tcflag_t(0)),
+    ])
+    func dataBitsAndParityGoToTermios(dataBits: Int, parity: ScannerSettings.Parity, size: tcflag_t, parityBits: tcflag_t)
+    {
+        var attributes = termios()
+        attributes.c_cflag = tcflag_t(CS8 | PARENB)
+        SerialPort.apply(ScannerSettings(dataBits: dataBits, parity: parity, flowControl: .software), to: &attributes)
+        #expect(attributes.c_cflag & tcflag_t(CSIZE) == size)
+        #expect(attributes.c_cflag & tcflag_t(PARENB | PARODD) == parityBits)
+        #expect(attributes.c_iflag & tcflag_t(IXON) != 0)
+    }
+
+    @Test func aMissingNodeIsAClearError() throws {
+        let scanner = SerialScanner(
+            path: "/nonexistent/ttyACM99", deviceID: "missing", settings: ScannerSettings(), logger: logger
+        ) { _ in }
+        #expect(throws: DevicesError.self) { try scanner.start() }
+    }
+}

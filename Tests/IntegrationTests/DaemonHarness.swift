@@ -1,0 +1,152 @@
+import ControlProtocol
+import Foundation
+import Glibc
+import Logging
+import QFPOSDaemon
+import TestSupport
+
+/// A private temporary directory, removed on `remove()`.
+struct TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/qfpos-it-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed") }
+        path = String(cString: made)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func write(_ name: String, _ text: String, mode: mode_t = 0o600) throws {
+        let path = file(name)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, mode)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// An in-process daemon with its own configuration, key file and socket in a temporary directory.
+final class DaemonHarness: Sendable {
+    let directory: TemporaryDirectory
+    let socketPath: String
+    let daemon: Daemon
+    let configuration: DaemonConfiguration
+    private let runTask: Task<Void, any Error>
+
+    /// The YAML every harness starts from; `extra` is appended (top-level keys).
+    static func yaml(directory: TemporaryDirectory, extra: String) -> String {
+        """
+        gateway:
+          environment: sandbox
+          base_url: http://127.0.0.1:9
+          app_code: TESTAPP
+          key_file: \(directory.file("qfpay-key"))
+        shop:
+          name: Test Shop
+        journal:
+          path: \(directory.file("journal.sqlite"))
+        \(extra)
+        """
+    }
+
+    init(
+        extraYAML: String = "", controlYAML: String = "", environment: [String: String] = [:],
+        sales: (any SalesPort)? = nil, devices: (any DevicesPort)? = nil
+    ) async throws {
+        let directory = try TemporaryDirectory()
+        self.directory = directory
+        socketPath = directory.file("run/control.sock")
+        try directory.write("qfpay-key", "test-key-never-logged\n")
+        let yaml = Self.yaml(
+            directory: directory,
+            extra: extraYAML + "\ncontrol:\n  socket_path: \(socketPath)\n" + controlYAML)
+        try directory.write("qfposd.yaml", yaml)
+        let (configuration, problems) = try await ConfigurationLoader.load(
+            path: directory.file("qfposd.yaml"), environment: [:])
+        if let error = problems.first(where: { $0.severity == .error }) {
+            throw TestSupportError("test configuration invalid: \(error)")
+        }
+        self.configuration = configuration
+        let daemon = Daemon(
+            configuration: configuration, environment: environment,
+            logger: Logger(label: "test.qfposd", factory: { _ in SwiftLogNoOpLogHandler() }), sales: sales,
+            devices: devices, reloadConfiguration: { configuration })
+        self.daemon = daemon
+        runTask = Task { try await daemon.run() }
+        try await waitUntilAnswering()
+    }
+
+    /// Waits (10 s at most, a liveness bound) until the socket accepts connections.
+    private func waitUntilAnswering() async throws {
+        for _ in 0..<1000 {
+            if let client = try? await ControlClient.connect(socketPath: socketPath) {
+                await client.close()
+                return
+            }
+            if runTask.isCancelled { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestSupportError("the daemon did not answer on \(socketPath)")
+    }
+
+    func connect() async throws -> ControlClient {
+        try await ControlClient.connect(socketPath: socketPath)
+    }
+
+    /// Stops the daemon (drain) and waits for it; removes the directory.
+    func stop() async throws {
+        daemon.send(.stop)
+        try await runTask.value
+        directory.remove()
+    }
+}
+
+/// A bare Unix socket client for misbehaving on purpose: never reading, writing raw bytes.
+final class RawSocket: @unchecked Sendable {
+    let descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw TestSupportError("connect failed: errno \(errno)")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Writes as much of `bytes` as the kernel takes without blocking; returns the count.
+    func writeNonBlocking(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+    }
+
+    func write(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { return }
+            offset += n
+        }
+    }
+
+    /// Reads until EOF or error, with a liveness bound; returns whether EOF came.
+    func readUntilClosed(timeoutMilliseconds: Int32 = 10_000) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, timeoutMilliseconds) > 0 else { return false }
+            let n = buffer.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import CUmockdev
+import Foundation
+import Glibc
+
+/// The process's umockdev testbed: a fake sysfs, /dev and uevent socket that libudev, open() and
+/// ioctl() see instead of the real ones when the test binary runs under `umockdev-wrapper` (as
+/// `make test` does). umockdev keeps one testbed per process (`$UMOCKDEV_DIR`), so tests share
+/// it through `withTestbed`, which runs one test's body at a time and removes the devices the
+/// body added when it ends.
+public final class UmockdevTestbed: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private var added: [String] = []
+    private var attachedIoctl: [String] = []
+
+    private init() {
+        handle = OpaquePointer(umockdev_testbed_new())
+    }
+
+    private static let shared = UmockdevTestbed()
+    private static let lock = AsyncLock()
+
+    /// Runs `body` with exclusive use of the testbed. Devices the body adds are removed (with a
+    /// `remove` uevent) afterwards. Throws when the binary does not run under umockdev-wrapper.
+    public static func withTestbed<T: Sendable>(_ body: (UmockdevTestbed) async throws -> T) async throws -> T {
+        let testbed = shared  // umockdev_in_mock_environment() is true only once a testbed exists
+        guard umockdev_in_mock_environment() != 0 else {
+            throw TestSupportError("not running under umockdev-wrapper: run the tests with `make test`")
+        }
+        await lock.lock()
+        do {
+            let result = try await body(testbed)
+            testbed.removeAll()
+            await lock.unlock()
+            return result
+        } catch {
+            testbed.removeAll()
+            await lock.unlock()
+            throw error
+        }
+    }
+
+    /// The testbed's root directory (`$UMOCKDEV_DIR`).
+    public var rootDirectory: String {
+        let path = umockdev_testbed_get_root_dir(testbed)!
+        defer { g_free(path) }
+        return String(cString: path)
+    }
+
+    /// Adds devices described in umockdev-record format (`P:`, `N:`, `E:`, `A:`, `L:`, `H:` lines,
+    /// a blank line between devices, parents before children). Returns nothing; the sysfs paths
+    /// are the `P:` lines prefixed with `/sys`.
+    public func add(_ description: String) throws {
+        var error: UnsafeMutablePointer<GError>?
+        guard umockdev_testbed_add_from_string(testbed, description, &error) != 0 else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            g_clear_error(&error)
+            throw TestSupportError("umockdev_testbed_add_from_string failed: \(message)")
+        }
+        for line in description.split(separator: "\n") where line.hasPrefix("P: ") {
+            added.append("/sys" + line.dropFirst(3))
+        }
+    }
+
+    /// Sends a uevent (`add`, `change`, `remove`) for a device, as the kernel would.
+    public func uevent(_ syspath: String, action: String) {
+        umockdev_testbed_uevent(testbed, syspath, action)
+    }
+
+    /// Sets a udev property of a device, as udev rules would (send a uevent to announce it).
+    public func setProperty(_ syspath: String, _ name: String, _ value: String) {
+        umockdev_testbed_set_property(testbed, syspath, name, value)
+    }
+
+    /// Removes a device (children first) after sending its `remove` uevent: an unplug.
+    public func unplug(_ syspaths: [String]) {
+        for syspath in syspaths.reversed() {
+            uevent(syspath, action: "remove")
+            umockdev_testbed_remove_device(testbed, syspath)
+            added.removeAll { $0 == syspath }
+        }
+    }
+
+    /// Adds devices and sends their `add` uevents: a plug.
+    public func plug(_ description: String) throws {
+        let before = added.count
+        try add(description)
+        for syspath in added[before...] { uevent(syspath, action: "add") }
+    }
+
+    /// The controller side of an emulated stream node (`/dev/ttyACM0`, `/dev/input/event5`):
+    /// what the test writes there, the code under test reads from the node. Owned by the testbed.
+    public func controllerDescriptor(of node: String) -> Int32 {
+        umockdev_testbed_get_dev_fd(testbed, node)
+    }
+
+    /// Replays an evemu event script (`E: sec.usec type code value` lines) on an evdev node.
+    public func replayEvemuEvents(_ events: String, on node: String) throws {
+        let path = NSTemporaryDirectory() + "qfpos-evemu-\(UUID().uuidString).events"
+        try events.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        var error: UnsafeMutablePointer<GError>?
+        guard umockdev_testbed_load_evemu_events(testbed, node, path, &error) != 0 else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            g_clear_error(&error)
+            throw TestSupportError("umockdev_testbed_load_evemu_events failed: \(message)")
+        }
+    }
+
+    /// Answers `EVIOCGRAB` on an emulated evdev node as the kernel does: 0 for a free device, or
+    /// -1 with `errno` (EBUSY when another process holds the grab). Reads still come from the
+    /// node's pty (`replayEvemuEvents`).
+    public func emulateEvdevGrab(on node: String, failingWith errno: Int32 = 0) throws {
+        let handler = umockdev_ioctl_base_new()
+        let callback: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> gboolean = {
+            _, client, userData in
+            guard let client else { return 0 }
+            let client_ = UnsafeMutablePointer<UMockdevIoctlClient>(client)
+            guard umockdev_ioctl_client_get_request(client_) == UmockdevTestbed.eviocgrab else { return 0 }
+            let error = Int32(Int(bitPattern: userData))
+            umockdev_ioctl_client_complete(client_, error == 0 ? 0 : -1, error)
+            return 1
+        }
+        g_signal_connect_data(
+            handler, "handle-ioctl", unsafeBitCast(callback, to: GCallback.self),
+            UnsafeMutableRawPointer(bitPattern: Int(errno)), nil, GConnectFlags(rawValue: 0))
+        var error: UnsafeMutablePointer<GError>?
+        guard umockdev_testbed_attach_ioctl(testbed, node, handler, &error) != 0 else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            g_clear_error(&error)
+            throw TestSupportError("umockdev_testbed_attach_ioctl failed: \(message)")
+        }
+        attachedIoctl.append(node)
+    }
+
+    /// `EVIOCGRAB`: `_IOW('E', 0x90, int)`.
+    static let eviocgrab: UInt = 0x4004_4590
+
+    private var testbed: UnsafeMutablePointer<UMockdevTestbed> {
+        UnsafeMutablePointer<UMockdevTestbed>(handle)
+    }
+
+    private func removeAll() {
+        for node in attachedIoctl { umockdev_testbed_detach_ioctl(testbed, node, nil) }
+        attachedIoctl.removeAll()
+        for syspath in added.reversed() { umockdev_testbed_remove_device(testbed, syspath) }
+        added.removeAll()
+    }
+}
+
+/// A lock for async code: one holder at a time, waiters resumed in order.
+actor AsyncLock {
+    private var isLocked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func lock() async {
+        guard isLocked else {
+            isLocked = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func unlock() {
+        if waiters.isEmpty {
+            isLocked = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
