@@ -24,11 +24,29 @@ public final class Journal: Sendable {
         public var event: SaleEvent?
         /// Status after applying it.
         public var status: SaleStatus
-        /// Facts after applying it, for listings and the refund check.
+        /// The sale's last decisive response code after applying it.
         public var respcd: String?
+        /// The payment's `syssn` after applying it.
         public var syssn: String?
+        /// Amount paid after applying it (the refund check reads it).
         public var paidAmount: Int
+        /// Amount refunded after applying it.
         public var refundedAmount: Int
+
+        public init(
+            saleID: String, sequence: Int, at: Date, event: SaleEvent?, status: SaleStatus, respcd: String?,
+            syssn: String?, paidAmount: Int, refundedAmount: Int
+        ) {
+            self.saleID = saleID
+            self.sequence = sequence
+            self.at = at
+            self.event = event
+            self.status = status
+            self.respcd = respcd
+            self.syssn = syssn
+            self.paidAmount = paidAmount
+            self.refundedAmount = refundedAmount
+        }
     }
 
     /// A sale as the journal holds it.
@@ -266,6 +284,11 @@ public final class Journal: Sendable {
                 arguments: [syssn, notifyType, outTradeNo, Self.milliseconds(at)])
             return db.changesCount == 1
         }
+    }
+
+    /// Notifications recorded so far.
+    public func notificationCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") ?? 0 }
     }
 
     // MARK: - Reading

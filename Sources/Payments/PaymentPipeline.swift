@@ -56,6 +56,8 @@ public actor PaymentPipeline {
         var timerGeneration = 0
         /// The scanned code, kept in memory only until the payment request is sent.
         var authCode: String?
+        /// Journal writes of this sale not committed yet; the sale stays in memory until they are.
+        var writesInFlight = 0
     }
 
     private let executor = QueueExecutor(label: "qfpos.payments.pipeline")
@@ -69,6 +71,10 @@ public actor PaymentPipeline {
     private var saleByOutTradeNo: [String: String] = [:]
     private var awaitingScan: [String: String] = [:]
     private var recoveringLanes: [String: Int] = [:]
+    private var recovering: [String] = []
+    private var recoveringLane: [String: String] = [:]
+    private var loaded = false
+    private var recoveryStarted = false
     private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
     private var subscribers: [UUID: AsyncStream<SaleSnapshot>.Continuation] = [:]
@@ -101,7 +107,12 @@ public actor PaymentPipeline {
         guard !stopped, accepting else { throw PaymentsError(.stopped, "the pipeline is not taking sales") }
         if let existing = try snapshot(of: request.orderID) { return existing }
         try Self.validate(request)
-        while recoveringLanes[request.lane, default: 0] > 0 {
+        try loadUnfinished()
+        if recoveringLanes[request.lane, default: 0] > 0, !recoveryStarted {
+            // The owner has not called recover(): the lane's unfinished sales come first anyway.
+            Task { try await self.recover() }
+        }
+        while recoveringLanes[request.lane, default: 0] > 0, !stopped {
             await withCheckedContinuation { laneWaiters[request.lane, default: []].append($0) }
         }
         if let existing = try snapshot(of: request.orderID) { return existing }  // started while waiting
@@ -130,9 +141,14 @@ public actor PaymentPipeline {
         live[order.saleID] = LiveSale(machine: machine, sequence: 0)
         saleByOutTradeNo[order.outTradeNo] = order.saleID
         if order.flow == .barcode { awaitingScan[order.lane] = order.saleID }
-        guard try await write(entry, creating: order) else {
-            throw PaymentsError(.stopped, "the pipeline stopped")
+        let written: Bool
+        do { written = try await write(entry, creating: order) } catch {
+            live[order.saleID] = nil
+            saleByOutTradeNo[order.outTradeNo] = nil
+            if awaitingScan[order.lane] == order.saleID { awaitingScan[order.lane] = nil }
+            throw error
         }
+        guard written else { throw PaymentsError(.stopped, "the pipeline stopped") }
         publish(machine, at: now)
         perform(machine.start(), for: order.saleID)
         if let code = request.authCode, request.flow == .barcode {
@@ -181,14 +197,13 @@ public actor PaymentPipeline {
         }
         let before = sale.sequence
         await handle(.cancelRequested, saleID: saleID)
-        guard let after = live[saleID], after.sequence > before || after.machine.status == .cancelling else {
+        // Accepted when journaled (the sale may have settled and left memory) or already closing.
+        let journaled = (live[saleID]?.sequence ?? Int.max) > before
+        guard let after = try snapshot(of: saleID), journaled || after.status == .cancelling else {
             throw PaymentsError(
                 .invalidState, "sale \(saleID) is \(sale.machine.status.rawValue) and cannot be cancelled")
         }
-        if awaitingScan[after.machine.order.lane] == saleID, after.machine.status != .awaitingScan {
-            awaitingScan[after.machine.order.lane] = nil
-        }
-        return SaleSnapshot(after.machine, updatedAt: configuration.clock.now())
+        return after
     }
 
     /// Refunds `amount` of a paid sale and waits for the outcome. Refused before anything is sent
@@ -233,7 +248,9 @@ public actor PaymentPipeline {
         default: throw PaymentsError(.invalidState, "sale \(saleID) has no receipt to print")
         }
         guard let printer = configuration.printer else { return }
-        try await printer.print(receipt(kind, snapshot))
+        var content = receipt(kind, snapshot)
+        content.isReprint = true
+        try await printer.print(content)
     }
 
     /// A sale's current state (from memory, or folded from the journal).
@@ -264,15 +281,13 @@ public actor PaymentPipeline {
     /// returns when each is settled or flagged; a lane takes new sales only once its own
     /// recovered sales are settled.
     public func recover() async throws {
-        let unfinished = try journal.unfinishedSales()
-        var ids: [String] = []
-        for stored in unfinished where live[stored.order.saleID] == nil {
-            let machine = replay(stored)
-            live[stored.order.saleID] = LiveSale(machine: machine, sequence: stored.entries.last?.sequence ?? 0)
-            saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
-            recoveringLanes[stored.order.lane, default: 0] += 1
-            ids.append(stored.order.saleID)
+        try loadUnfinished()
+        guard !recoveryStarted else {
+            for id in recovering { _ = await settled(id) }
+            return
         }
+        recoveryStarted = true
+        let ids = recovering
         logger.info("recovering unfinished sales", metadata: ["sales.count": "\(ids.count)"])
         await withTaskGroup(of: Void.self) { group in
             for id in ids {
@@ -283,6 +298,20 @@ public actor PaymentPipeline {
                 }
             }
         }
+    }
+
+    /// Reads the journal's unfinished sales into memory once, holding their lanes until recovered.
+    private func loadUnfinished() throws {
+        guard !loaded else { return }
+        for stored in try journal.unfinishedSales() where live[stored.order.saleID] == nil {
+            let machine = replay(stored)
+            live[stored.order.saleID] = LiveSale(machine: machine, sequence: stored.entries.last?.sequence ?? 0)
+            saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
+            recoveringLanes[stored.order.lane, default: 0] += 1
+            recovering.append(stored.order.saleID)
+            recoveringLane[stored.order.saleID] = stored.order.lane
+        }
+        loaded = true
     }
 
     /// Stops taking sales and waits until every sale in flight is settled or flagged (sales still
@@ -327,9 +356,13 @@ public actor PaymentPipeline {
         let now = configuration.clock.now()
         let before = sale.machine.status
         let action = sale.machine.apply(event, at: now)
-        if action.journal { sale.sequence += 1 }
+        if action.journal {
+            sale.sequence += 1
+            sale.writesInFlight += 1
+        }
         live[saleID] = sale
         if action.journal {
+            defer { live[saleID]?.writesInFlight -= 1 }
             let entry = Journal.Entry(
                 saleID: saleID, sequence: sale.sequence, at: now, event: event, status: sale.machine.status,
                 respcd: sale.machine.lastRespcd, syssn: sale.machine.syssn, paidAmount: sale.machine.paidAmount,
@@ -461,6 +494,10 @@ public actor PaymentPipeline {
         {
             awaitingScan[order.lane] = nil
         }
+        if sale.machine.status.isSettled, action.request == nil, action.timer == nil, sale.writesInFlight == 0 {
+            // Settled and idle: the journal holds it (a later refund or notification revives it).
+            live[saleID] = nil
+        }
     }
 
     private func timerFired(_ saleID: String, generation: Int) async {
@@ -469,7 +506,7 @@ public actor PaymentPipeline {
     }
 
     private func laneRecovered(_ saleID: String) {
-        guard let lane = live[saleID]?.machine.order.lane else { return }
+        guard let lane = recoveringLane.removeValue(forKey: saleID) else { return }
         recoveringLanes[lane, default: 1] -= 1
         if recoveringLanes[lane] == 0 {
             recoveringLanes[lane] = nil
@@ -509,8 +546,8 @@ public actor PaymentPipeline {
         return machine
     }
 
-    private func receipt(_ kind: ReceiptKind, _ snapshot: SaleSnapshot) -> ReceiptContent {
-        ReceiptContent(
+    private func receipt(_ kind: ReceiptKind, _ snapshot: SaleSnapshot) -> SaleReceipt {
+        SaleReceipt(
             kind: kind, saleID: snapshot.saleID, lane: snapshot.order.lane, outTradeNo: snapshot.order.outTradeNo,
             syssn: snapshot.syssn, amount: snapshot.order.amount, currency: snapshot.order.currency,
             payType: snapshot.order.payType, maskedCode: snapshot.maskedCode, qrcode: snapshot.qrcode,

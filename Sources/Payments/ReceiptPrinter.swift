@@ -1,45 +1,5 @@
-import Foundation
-import QFPay
-
-/// What a receipt says, independent of the printer's language.
-public struct ReceiptContent: Sendable, Equatable {
-    public var kind: ReceiptKind
-    public var saleID: String
-    public var lane: String
-    public var outTradeNo: String
-    public var syssn: String?
-    public var amount: Int
-    public var currency: String
-    public var payType: PayType?
-    /// The scanned code, masked.
-    public var maskedCode: String?
-    /// The dynamic-QR URL to print as a QR code (kind `.qrCode`).
-    public var qrcode: String?
-    /// Total refunded so far (refund receipts).
-    public var refundedTotal: Int
-    public var at: Date
-
-    public init(
-        kind: ReceiptKind, saleID: String, lane: String, outTradeNo: String, syssn: String?, amount: Int,
-        currency: String, payType: PayType?, maskedCode: String?, qrcode: String?, refundedTotal: Int, at: Date
-    ) {
-        self.kind = kind
-        self.saleID = saleID
-        self.lane = lane
-        self.outTradeNo = outTradeNo
-        self.syssn = syssn
-        self.amount = amount
-        self.currency = currency
-        self.payType = payType
-        self.maskedCode = maskedCode
-        self.qrcode = qrcode
-        self.refundedTotal = refundedTotal
-        self.at = at
-    }
-}
-
 /// Prints receipts for the pipeline. Errors are logged and reported; they never change a sale.
 public protocol ReceiptPrinter: Sendable {
     /// Prints one receipt on the printer of `content.lane`.
-    func print(_ content: ReceiptContent) async throws
+    func print(_ content: SaleReceipt) async throws
 }
