@@ -110,7 +110,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "ESCPOSTests", dependencies: ["ESCPOS", "QRCode", "TestSupport"], swiftSettings: swiftSettings),
+            name: "ESCPOSTests", dependencies: ["ESCPOS", "QRCode", "TestSupport"], exclude: ["Golden"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaymentsTests",

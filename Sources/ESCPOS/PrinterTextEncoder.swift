@@ -119,7 +119,23 @@ public struct PrinterTextEncoder: Sendable {
             let index = Int(value - 0xFF61)
             return lookup(Self.fullWidthForHalfWidthKatakana[index].value)
         default:
-            return lookup(value)
+            if let code = lookup(value) { return code }
+            guard let alias = Self.alias(value) else { return nil }
+            return alias.value < 0x80 ? UInt16(alias.value) : lookup(alias.value)
+        }
+    }
+
+    /// A stand-in for common typographic characters outside JIS X 0208 (or outside ASCII on
+    /// printers without Kanji): bullets become `・` or `*`, dashes `-`, curly quotes straight ones.
+    private static func alias(_ value: UInt32) -> Unicode.Scalar? {
+        switch value {
+        case 0x2022, 0x00B7, 0x2219, 0x25CF: return "*"
+        case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFF0D: return "-"
+        case 0x2018, 0x2019: return "'"
+        case 0x201C, 0x201D: return "\""
+        case 0x00A0, 0x2002, 0x2003, 0x2009: return " "
+        case 0x2026: return "."
+        default: return nil
         }
     }
 

@@ -21,7 +21,9 @@ extension ReceiptContent {
         case .summary:
             content.summary = DailySummary(
                 lines: [
-                    .init(walletName: "WeChat Pay", saleCount: 12, saleAmount: 18_400, refundCount: 1, refundAmount: 1_200),
+                    .init(
+                        walletName: "WeChat Pay", saleCount: 12, saleAmount: 18_400, refundCount: 1, refundAmount: 1_200
+                    ),
                     .init(walletName: "Alipay", saleCount: 7, saleAmount: 9_350),
                 ],
                 cancelCount: 2)

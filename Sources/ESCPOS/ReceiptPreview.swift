@@ -55,12 +55,7 @@ public struct ReceiptPreview: Sendable {
                 case .right: pad = max(0, columns - line.columns)
                 }
                 var rendered = String(repeating: " ", count: pad)
-                for glyph in line.glyphs {
-                    rendered.append(glyph.character)
-                    if glyph.widthScale > 1 {
-                        rendered += String(repeating: " ", count: glyph.columns * (glyph.widthScale - 1))
-                    }
-                }
+                for glyph in line.glyphs { rendered.append(glyph.character) }
                 while rendered.last == " " { rendered.removeLast() }
                 output += rendered + "\n"
             case .qrCode(let data, let moduleSize, let level, _):

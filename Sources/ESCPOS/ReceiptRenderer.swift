@@ -277,7 +277,10 @@ private struct ReceiptPage {
                 lines.append(current)
                 current = ""
                 currentWidth = 0
-                if lines.count == maximumLines { truncated = true; break outer }
+                if lines.count == maximumLines {
+                    truncated = true
+                    break outer
+                }
                 continue
             }
             let characterWidth = width(String(character))
@@ -285,7 +288,10 @@ private struct ReceiptPage {
                 lines.append(current)
                 current = ""
                 currentWidth = 0
-                if lines.count == maximumLines { truncated = true; break outer }
+                if lines.count == maximumLines {
+                    truncated = true
+                    break outer
+                }
             }
             current.append(character)
             currentWidth += characterWidth

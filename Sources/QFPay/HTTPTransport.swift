@@ -16,7 +16,7 @@ struct HTTPAnswer: Sendable {
 /// OpenSSL), and sorts failures into "nothing was sent" and "the outcome is unknown".
 final class HTTPTransport: Sendable {
     private let session: URLSession
-    private let timeout: Duration
+    private let requestTimeout: Duration
 
     init(connectTimeout: Duration, requestTimeout: Duration) {
         let configuration = URLSessionConfiguration.ephemeral
@@ -28,7 +28,7 @@ final class HTTPTransport: Sendable {
         configuration.httpShouldSetCookies = false
         configuration.urlCredentialStorage = nil
         session = URLSession(configuration: configuration)
-        timeout = connectTimeout + requestTimeout
+        self.requestTimeout = requestTimeout
     }
 
     deinit { session.finishTasksAndInvalidate() }
@@ -41,8 +41,11 @@ final class HTTPTransport: Sendable {
     func send(_ request: SignedRequest) async -> Result<HTTPAnswer, Failure> {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
-        urlRequest.timeoutInterval = timeout.timeInterval
+        urlRequest.timeoutInterval = requestTimeout.timeInterval
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        // A fresh connection per request: libcurl silently re-sends a request when a reused
+        // connection dies before the answer starts, which would send a payment twice.
+        urlRequest.setValue("close", forHTTPHeaderField: "Connection")
         if !request.body.isEmpty { urlRequest.httpBody = Data(request.body) }
         do {
             let (data, response) = try await session.data(for: urlRequest)
@@ -82,9 +85,25 @@ final class HTTPTransport: Sendable {
             return .unknown(UnknownOutcome(.connectionLost, "the connection to \(host) dropped: \(error.code.name)"))
         case .cancelled:
             return .unknown(UnknownOutcome(.cancelled, "cancelled while the request was in flight"))
+        case .unknown where Self.isConnectFailure(error):
+            // FoundationNetworking maps libcurl's CURLE_COULDNT_CONNECT to `.unknown` unless errno
+            // still says ECONNREFUSED; libcurl's message says no connection was made.
+            return .notSent(QFPayError(.connectionFailed, "cannot connect to \(host)", underlying: error))
         default:
-            return .unknown(UnknownOutcome(.transportError, "transport error with \(host): \(error.code.name)"))
+            return .unknown(
+                UnknownOutcome(
+                    .transportError,
+                    "transport error with \(host): \(error.code.name) \(error.userInfo[NSLocalizedDescriptionKey] ?? "")"
+                ))
         }
+    }
+}
+
+extension HTTPTransport {
+    /// Whether libcurl's message says the connection was never made.
+    static func isConnectFailure(_ error: URLError) -> Bool {
+        let text = (error.userInfo[NSLocalizedDescriptionKey] as? String) ?? ""
+        return text.contains("Couldn't connect to server") || text.contains("Could not resolve host")
     }
 }
 

@@ -16,7 +16,7 @@ extension SandboxGateway {
             throw GatewayRejection(respcd: "1103", message: "trade_date must be YYYY-MM-DD, got \(text)")
         }
         guard day <= now else {
-            throw GatewayRejection(respcd: "1104", message: "the bill for \(text) is not ready yet")
+            throw GatewayRejection(respcd: "1104", message: "trade_date \(text): the bill is not ready yet")
         }
         let range = time.dayRange(of: day)
         var lines = [Self.billColumns.joined(separator: ",")]

@@ -91,6 +91,7 @@ final class SandboxGateway: Sendable {
             pending += settleDueEvents(&state, now: now)
             let response: GatewayResponse
             do {
+                if let missing = Self.missingRoute(request) { return missing }
                 parameters = try self.parameters(of: request)
                 response = try route(request, parameters, &state, now: now, events: &pending)
             } catch let rejection as GatewayRejection {
@@ -155,15 +156,28 @@ final class SandboxGateway: Sendable {
         guard let signature = request.header("X-QF-SIGN") else {
             throw GatewayRejection(respcd: "1108", message: "X-QF-SIGN is missing")
         }
-        guard
-            Signer(key: configuration.key, algorithm: algorithm).verifies(parameters: parameters, signature: signature)
-        else {
+        guard verifies(parameters, signature: signature, algorithm: algorithm) else {
             throw GatewayRejection(respcd: "1108", message: "X-QF-SIGN does not match the parameters")
         }
         if let empty = parameters.first(where: { $0.value.isEmpty })?.key {
             throw GatewayRejection(respcd: "1104", message: "\(empty) is empty: leave unset parameters out")
         }
         return parameters
+    }
+
+    /// Whether `signature` signs `parameters`. Empty values are normally left out of the signature;
+    /// a client that sent and signed one anyway gets past this check and is refused with 1104 instead.
+    private func verifies(_ parameters: [String: String], signature: String, algorithm: DigestAlgorithm) -> Bool {
+        if Signer(key: configuration.key, algorithm: algorithm).verifies(parameters: parameters, signature: signature) {
+            return true
+        }
+        guard parameters.values.contains("") else { return false }
+        let canonical = parameters.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+        let expected = Array(algorithm.hexDigest(Array((canonical + configuration.key).utf8)).utf8)
+        let given = Array(signature.uppercased().utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     // MARK: - Routing
@@ -187,14 +201,28 @@ final class SandboxGateway: Sendable {
         case ("POST", "/sandbox/v1/qr/pay"): return .json(try payQR(fields, &state, now: now, events: &events))
         case ("GET", "/sandbox/v1/ledger"): return .json(ledgerJSON(state))
         default:
-            let known = Self.apiPaths.contains(request.path) || request.path.hasPrefix("/sandbox/v1/")
-            return .json(
-                .object([
-                    ("respcd", .string("1104")), ("resperr", .string(GatewayMessages.resperr("1104"))),
-                    ("respmsg", .string(known ? "method not allowed" : "no such endpoint")),
-                ]),
-                status: known ? 405 : 404)
+            return Self.missingRoute(request)
+                ?? .json(Self.errorBody(GatewayRejection(respcd: "1104", message: "no route")))
         }
+    }
+
+    /// The routes: method and path.
+    static let routes: Set<String> = [
+        "POST /trade/v1/payment", "POST /trade/v1/query", "POST /trade/v1/refund", "POST /trade/v1/close",
+        "POST /trade/v1/reversal", "GET /download/v1/trade_bill", "POST /download/v1/trade_bill",
+        "POST /sandbox/v1/qr/pay", "GET /sandbox/v1/ledger",
+    ]
+
+    /// A 404 or 405 answer when no route takes the request.
+    static func missingRoute(_ request: GatewayRequest) -> GatewayResponse? {
+        if routes.contains("\(request.method) \(request.path)") { return nil }
+        let known = routes.contains { $0.hasSuffix(" " + request.path) }
+        return .json(
+            .object([
+                ("respcd", .string("1104")), ("resperr", .string(GatewayMessages.resperr("1104"))),
+                ("respmsg", .string(known ? "method \(request.method) not allowed" : "no such endpoint")),
+            ]),
+            status: known ? 405 : 404)
     }
 
     static func errorBody(_ rejection: GatewayRejection) -> PythonJSON {

@@ -243,7 +243,7 @@ public final class SandboxServer: Sendable {
             gateway.recordUnprocessed(request, fault: .tooManyRequests)
             response = plain(429)
         default:
-            response = gateway.handle(request, fault: fault)
+            response = gateway.handle(request, fault: fault ?? delay.map { .latency($0) })
         }
         var signature: String? = gateway.signature(of: response.body)
         switch fault {

@@ -1,1 +1,1 @@
-print("not wired yet")
+try await runScannerBenchmark()

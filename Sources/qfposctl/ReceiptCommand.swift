@@ -45,7 +45,8 @@ struct ReceiptRenderCommand: ParsableCommand {
     func run() throws {
         guard let kind = ReceiptContent.Kind(rawValue: kind) else {
             throw ValidationError(
-                "unknown layout \(kind); use one of \(ReceiptContent.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                "unknown layout \(kind); use one of \(ReceiptContent.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         guard let language = ReceiptContent.Language(rawValue: lang) else {
             throw ValidationError("unknown language \(lang); use ja, en or ja+en")
@@ -109,7 +110,9 @@ struct ReceiptProfilesCommand: ParsableCommand {
     func run() {
         for profile in PrinterProfile.all {
             let qr = profile.nativeQR ? "native QR" : "raster QR"
-            print("\(profile.name)\t\(profile.paperWidthMM) mm\t\(profile.columns) col\t\(qr)\tkanji: \(profile.kanji.rawValue)\t\(profile.model)")
+            print(
+                "\(profile.name)\t\(profile.paperWidthMM) mm\t\(profile.columns) col\t\(qr)\tkanji: \(profile.kanji.rawValue)\t\(profile.model)"
+            )
         }
     }
 }

@@ -26,3 +26,8 @@ enum Fixtures {
         + #""txamt": "1", "respmsg": "", "out_trade_no": "130145934788787530052", "#
         + #""syssn": "20180112000100020001662134", "respcd": "0000"}"#
 }
+
+/// Response signing for scripted answers.
+enum QFPaySigning {
+    static func sign(_ body: [UInt8], key: String) -> String { Signer(key: key).bodySignature(body) }
+}

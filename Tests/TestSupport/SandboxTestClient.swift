@@ -62,8 +62,13 @@ public struct SandboxTestClient: Sendable {
 
     /// The answer's JSON object.
     public static func json(_ response: SandboxHTTPResponse) throws -> [String: Any] {
-        guard let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
-            throw SandboxTestClientError.notJSON(response.text)
+        try json(bytes: response.body)
+    }
+
+    /// A JSON object's bytes parsed.
+    public static func json(bytes: [UInt8]) throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw SandboxTestClientError.notJSON(String(decoding: bytes, as: UTF8.self))
         }
         return object
     }

@@ -1,0 +1,60 @@
+import Devices
+import Foundation
+import Testing
+import TestSupport
+
+/// `qfposd --list-devices [--json] [--config FILE]`, library side, under a umockdev testbed.
+@Suite struct DeviceReportTests {
+    @Test func theTextReportNamesRoleNodePathVendorModelAndWhy() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let scanner = FakeDevices.cdcACMScanner()
+            let keyboard = FakeDevices.keyboard(
+                vendor: 0x046d, product: 0xc31c, serial: nil, manufacturer: "Logitech", model: "USB Keyboard")
+            try testbed.add(scanner.description)
+            try testbed.add(keyboard.description)
+            let text = try await DeviceReport.listDevices(format: .text)
+            let lines = text.split(separator: "\n").map(String.init)
+            #expect(lines.first == "SCANNER  \(scanner.node)  (serial)")
+            #expect(lines.contains("  usb:     0c2e:0b61"))
+            #expect(lines.contains("  vendor:  Honeywell Imaging & Mobility"))
+            #expect(lines.contains("  model:   1900G"))
+            #expect(lines.contains("  why:     built-in table: Honeywell (Metrologic) (vendor 0c2e)"))
+            #expect(lines.contains("  note:    not processed by udev (rules not applied)"))
+            #expect(lines.contains("IGNORED  \(keyboard.node)  (keyboard-wedge)"))
+        }
+    }
+
+    @Test func theJSONReportHonoursAConfigurationFile() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let adapter = FakeDevices.usbSerialScanner(
+                vendor: 0x1a86, product: 0x7523, serial: nil, manufacturer: "QinHeng", model: "CH340")
+            try testbed.add(adapter.description)
+            let path = NSTemporaryDirectory() + "qfpos-devices-\(UUID().uuidString).json"
+            try #"""
+            {"devices": [{"name": "lane1", "role": "scanner", "match": {"usb": "1a86:7523"}},
+                         {"name": "kitchen", "role": "printer", "match": {"network": "10.0.0.9:9100"}}]}
+            """#.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let configuration = try DevicesConfiguration.load(contentsOf: path)
+            let json = try await DeviceReport.listDevices(configuration: configuration, format: .json)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let devices = try #require(object["devices"] as? [[String: Any]])
+            #expect(devices.count == 2)
+            #expect(devices[0]["node"] as? String == adapter.node)
+            #expect(devices[0]["role"] as? String == "scanner")
+            #expect(devices[0]["reason"] as? String == "config rule 'lane1' (usb 1a86:7523)")
+            #expect(devices[0]["vendorID"] as? String == "1a86")
+            #expect(devices[0]["configurationRule"] as? String == "lane1")
+            #expect(devices[1]["node"] as? String == "10.0.0.9:9100")
+            #expect(devices[1]["transport"] as? String == "network")
+        }
+    }
+
+    @Test func anUnreadableConfigurationIsAClearError() {
+        #expect {
+            _ = try DevicesConfiguration.load(contentsOf: "/nonexistent/qfpos.json")
+        } throws: { error in
+            (error as? DevicesError)?.code == .invalidConfiguration
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real HTTP/1.1 server on 127.0.0.1 that answers each connection with the next scripted reply:
+/// the byte-level substitute for gateway misbehaviour the sandbox does not script (HTTP 429, a
+/// reply with no signature). It records every request it reads.
+final class ScriptedHTTPServer: @unchecked Sendable {
+    enum Reply: Sendable {
+        /// An HTTP answer.
+        case answer(status: Int, headers: [String: String], body: [UInt8])
+        /// Close the connection after reading the request, without answering.
+        case drop
+        /// Read the request and never answer (until the server stops).
+        case hang
+    }
+
+    struct Request: Sendable {
+        let method: String
+        let path: String
+        /// Header names in lower case.
+        let headers: [String: String]
+        let body: [UInt8]
+    }
+
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var replies: [Reply]
+    private var fallback: Reply
+    private var recorded: [Request] = []
+    private var hanging: [Int32] = []
+    private var stopped = false
+
+    /// Listens on a free port and answers with `replies` in turn, then with `fallback`.
+    init(replies: [Reply], fallback: Reply = .answer(status: 500, headers: [:], body: [])) throws {
+        self.replies = replies
+        self.fallback = fallback
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The requests read so far.
+    var requests: [Request] { lock.withLock { recorded } }
+
+    /// Stops listening and closes hanging connections. The accept thread closes the listening
+    /// socket itself when `shutdown` wakes it, so that its descriptor number cannot be reused by
+    /// another test's socket while the thread still accepts on it.
+    func stop() {
+        let (wasStopped, fds): (Bool, [Int32]) = lock.withLock {
+            defer {
+                stopped = true
+                hanging = []
+            }
+            return (stopped, hanging)
+        }
+        // Only once: after the first stop the descriptor number may belong to another socket.
+        guard !wasStopped else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        for fd in fds {
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
+        }
+    }
+
+    deinit { stop() }
+
+    private func acceptLoop() {
+        defer { close(listener) }
+        while true {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 {
+                if lock.withLock({ stopped }) { return }
+                if errno == EINTR { continue }
+                return
+            }
+            if lock.withLock({ stopped }) {
+                close(connection)
+                return
+            }
+            guard let request = readRequest(connection) else {
+                close(connection)
+                continue
+            }
+            let reply: Reply = lock.withLock {
+                recorded.append(request)
+                return replies.isEmpty ? fallback : replies.removeFirst()
+            }
+            switch reply {
+            case .answer(let status, let headers, let body):
+                var head = "HTTP/1.1 \(status) Scripted\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+                for (name, value) in headers { head += "\(name): \(value)\r\n" }
+                writeAll(connection, Array((head + "\r\n").utf8) + body)
+                close(connection)
+            case .drop:
+                shutdown(connection, Int32(SHUT_RDWR))
+                close(connection)
+            case .hang:
+                let closeNow: Bool = lock.withLock {
+                    if stopped { return true }
+                    hanging.append(connection)
+                    return false
+                }
+                if closeNow { close(connection) }
+            }
+        }
+    }
+
+    private func readRequest(_ fd: Int32) -> Request? {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        var headerEnd: Int?
+        var contentLength = 0
+        var head: [String] = []
+        while true {
+            if let end = headerEnd, data.count >= end + contentLength { break }
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { return nil }
+            data += buffer.prefix(count)
+            if headerEnd == nil, let range = Self.find([13, 10, 13, 10], in: data) {
+                headerEnd = range + 4
+                head = String(decoding: data[..<range], as: UTF8.self).components(separatedBy: "\r\n")
+                for line in head.dropFirst() {
+                    let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    if parts.count == 2, parts[0].lowercased() == "content-length" {
+                        contentLength = Int(parts[1]) ?? 0
+                    }
+                    if parts.count == 2, parts[0].lowercased() == "expect" {
+                        writeAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                    }
+                }
+            }
+        }
+        let requestLine = head.first?.split(separator: " ").map(String.init) ?? []
+        guard requestLine.count >= 2, let end = headerEnd else { return nil }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { headers[parts[0].lowercased()] = parts[1] }
+        }
+        return Request(
+            method: requestLine[0], path: requestLine[1], headers: headers,
+            body: Array(data[end..<(end + contentLength)]))
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where Array(haystack[index..<index + needle.count]) == needle {
+            return index
+        }
+        return nil
+    }
+}
+
+extension ScriptedHTTPServer.Reply {
+    /// A 200 answer with `body` signed with `key` (or the given signature).
+    static func signed(_ body: String, key: String = Fixtures.key, signature: String? = nil) -> Self {
+        let bytes = Array(body.utf8)
+        let sign = signature ?? QFPaySigning.sign(bytes, key: key)
+        return .answer(status: 200, headers: ["X-QF-SIGN": sign, "Content-Type": "application/json"], body: bytes)
+    }
+}
