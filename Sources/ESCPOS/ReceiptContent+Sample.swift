@@ -1,5 +1,6 @@
 extension ReceiptContent {
     /// Sample content for each layout, used by `qfposctl receipt render`, tests and benchmarks.
+    /// Only the QR prompt and the test page carry a QR URL unless `qrURL` is given.
     public static func sample(
         _ kind: Kind, language: Language = .jaEn, amount: Int = 1_200, qrURL: String? = nil
     ) -> ReceiptContent {
@@ -10,7 +11,8 @@ extension ReceiptContent {
             amount: amount, walletName: "WeChat Pay", syssn: "20261127000300020012345678",
             outTradeNo: "POS-20261127-0042", maskedPayerID: "oX2b••••••••9fQ", goodsName: "ブレンドコーヒー Blend coffee",
             expiresAt: ReceiptDateTime(year: 2026, month: 11, day: 27, hour: 9, minute: 46, second: 5),
-            qrURL: qrURL ?? "https://qr.qfpay.example/q/20261127000300020012345678")
+            qrURL: kind == .qrPrompt || kind == .testPage
+                ? (qrURL ?? "https://qr.qfpay.example/q/20261127000300020012345678") : qrURL)
         switch kind {
         case .refund:
             content.refundAmount = amount

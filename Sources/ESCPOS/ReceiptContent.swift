@@ -60,7 +60,8 @@ public struct ReceiptContent: Sendable, Hashable {
     public var isReprint: Bool
     /// When the QR prompt stops being valid.
     public var expiresAt: ReceiptDateTime?
-    /// The URL the QR code carries (QR prompt and test page).
+    /// The URL the QR code carries: required for the QR prompt; optional on the test page and on
+    /// sale, refund and cancel receipts (an e-receipt link, printed below the details).
     public var qrURL: String?
     /// Totals for the summary layout.
     public var summary: DailySummary?

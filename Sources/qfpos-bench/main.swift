@@ -1,1 +1,4 @@
+// `make bench`: every area's benchmark, one after the other; each prints its own figures.
+try await runEscposBenchmark()
 try await runScannerBenchmark()
+try await runDaemonBenchmark()
