@@ -24,11 +24,29 @@ public final class Journal: Sendable {
         public var event: SaleEvent?
         /// Status after applying it.
         public var status: SaleStatus
-        /// Facts after applying it, for listings and the refund check.
+        /// The sale's last decisive response code after applying it.
         public var respcd: String?
+        /// The payment's `syssn` after applying it.
         public var syssn: String?
+        /// Amount paid after applying it (the refund check reads it).
         public var paidAmount: Int
+        /// Amount refunded after applying it.
         public var refundedAmount: Int
+
+        public init(
+            saleID: String, sequence: Int, at: Date, event: SaleEvent?, status: SaleStatus, respcd: String?,
+            syssn: String?, paidAmount: Int, refundedAmount: Int
+        ) {
+            self.saleID = saleID
+            self.sequence = sequence
+            self.at = at
+            self.event = event
+            self.status = status
+            self.respcd = respcd
+            self.syssn = syssn
+            self.paidAmount = paidAmount
+            self.refundedAmount = refundedAmount
+        }
     }
 
     /// A sale as the journal holds it.

@@ -20,13 +20,18 @@ public struct BillRow: Sendable, Equatable {
     /// `payment`, `refund` or `close`.
     public var orderType: String
     public var respcd: String
+    /// For refunds and closes: the payment's `syssn`.
+    public var origSyssn: String?
 
-    public init(syssn: String, outTradeNo: String?, amount: Int, orderType: String, respcd: String) {
+    public init(
+        syssn: String, outTradeNo: String?, amount: Int, orderType: String, respcd: String, origSyssn: String? = nil
+    ) {
         self.syssn = syssn
         self.outTradeNo = outTradeNo
         self.amount = amount
         self.orderType = orderType
         self.respcd = respcd
+        self.origSyssn = origSyssn
     }
 }
 

@@ -45,12 +45,14 @@ enum TradeBillReader {
         let outTradeNo = column("out_trade_no")
         let orderType = column("order_type")
         let respcd = column("respcd")
+        let origSyssn = column("orig_syssn")
         return lines.dropFirst().compactMap { fields in
             guard fields.count == header.count else { return nil }
             return BillRow(
                 syssn: fields[syssn], outTradeNo: outTradeNo.map { fields[$0] }.flatMap { $0.isEmpty ? nil : $0 },
                 amount: Int(fields[amount]) ?? 0, orderType: orderType.map { fields[$0] } ?? "payment",
-                respcd: respcd.map { fields[$0] } ?? "0000")
+                respcd: respcd.map { fields[$0] } ?? "0000",
+                origSyssn: origSyssn.map { fields[$0] }.flatMap { $0.isEmpty ? nil : $0 })
         }
     }
 

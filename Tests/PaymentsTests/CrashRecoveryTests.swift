@@ -1,8 +1,8 @@
 import Foundation
 import QFPay
 import QFPaySandbox
-import Testing
 import TestSupport
+import Testing
 
 @testable import Payments
 
@@ -27,14 +27,18 @@ struct CrashRecoveryTests {
         Flow(name: "barcode \(scenario)\(refunds.isEmpty ? "" : " refunds \(refunds)")") { pipeline, id in
             do {
                 _ = try await pipeline.startSale(SaleRequest(orderID: id, amount: 1000, flow: .barcode, lane: id))
-                try await pipeline.provideScan(lane: id, code: scenario.authCode(serial: Int.random(in: 0..<99_999_999)))
+                try await pipeline.provideScan(
+                    lane: id, code: scenario.authCode(serial: Int.random(in: 0..<99_999_999)))
                 _ = await pipeline.settled(id)
                 for amount in refunds { _ = try await pipeline.refund(id, amount: amount) }
             } catch {}
         }
     }
 
-    static func qr(_ name: String, cancel: Bool = false, configure: @escaping @Sendable (inout SandboxConfiguration) -> Void = { _ in })
+    static func qr(
+        _ name: String, cancel: Bool = false,
+        configure: @escaping @Sendable (inout SandboxConfiguration) -> Void = { _ in }
+    )
         -> Flow
     {
         Flow(name: "dynamic QR \(name)", configure: configure) { pipeline, id in

@@ -25,14 +25,17 @@ struct PipelineHarness: Sendable {
     let gateway: QFPayGateway
     let policy: SalePolicy
 
-    init(server: SandboxServer, policy: SalePolicy = PipelineHarness.testPolicy) throws {
+    init(
+        server: SandboxServer, policy: SalePolicy = PipelineHarness.testPolicy,
+        requestTimeout: Duration = .seconds(10)
+    ) throws {
         self.server = server
         self.files = try TemporaryJournal()
         self.policy = policy
         let configuration = QFPayConfiguration(
             environment: .custom(server.baseURL), appCode: SandboxTestCredentials.appCode,
             key: Secret(SandboxTestCredentials.key), merchantID: SandboxTestCredentials.mchid,
-            connectTimeout: .seconds(5), requestTimeout: .seconds(10))
+            connectTimeout: .seconds(2), requestTimeout: requestTimeout)
         // The sandbox is not QFPay: lift the 400/min budget so tests and the benchmark are not paced by it.
         let budget = RequestBudget(requestsPerSecond: 1_000_000, requestsPerMinute: 60_000_000)
         gateway = QFPayGateway(client: QFPayClient(configuration: configuration, budget: budget))
@@ -54,10 +57,11 @@ struct PipelineHarness: Sendable {
     static func run<R>(
         configure: (inout SandboxConfiguration) -> Void = { _ in },
         policy: SalePolicy = PipelineHarness.testPolicy,
+        requestTimeout: Duration = .seconds(10),
         _ body: (PipelineHarness) async throws -> R
     ) async throws -> R {
         try await withSandbox(configure: configure) { server in
-            try await body(try PipelineHarness(server: server, policy: policy))
+            try await body(try PipelineHarness(server: server, policy: policy, requestTimeout: requestTimeout))
         }
     }
 }
