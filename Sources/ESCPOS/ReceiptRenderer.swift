@@ -43,7 +43,7 @@ public struct ReceiptRenderer: Sendable {
     }
 
     /// The ESC/POS bytes of `content`, from `ESC @` to the cut.
-    /// Sale, refund and cancel receipts carry a QR code too when the content has a `qrURL`.
+    /// Sale, refund and cancel receipts carry a QR code too when the content has a `receiptURL`.
     /// - Throws: `ESCPOSError` `.qrCode` when a QR prompt has no URL or one too long for a QR code.
     public func render(_ content: ReceiptContent) throws(ESCPOSError) -> [UInt8] {
         var page = ReceiptPage(profile: profile, content: content)
@@ -113,8 +113,8 @@ public struct ReceiptRenderer: Sendable {
         if let payer = content.maskedPayerID { page.row(.payer, payer) }
         page.out.lineFeed()
         page.out.align(.center)
-        if let url = content.qrURL, !url.isEmpty {
-            // A receipt QR code (e.g. the transaction's e-receipt page), when the content has one.
+        if let url = content.receiptURL, !url.isEmpty {
+            // The e-receipt link, when the content has one (never the payment QR of the prompt).
             try page.out.qrCode(
                 url, moduleSize: options.qrModuleSize, errorCorrection: options.qrErrorCorrection,
                 forceRaster: options.rasterQR)

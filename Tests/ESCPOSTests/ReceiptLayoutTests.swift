@@ -160,6 +160,18 @@ struct ReceiptLayoutTests {
         #expect(withDrawer == plain + [0x1B, 0x70, 0, 50, 100])
     }
 
+    @Test("a sale receipt never prints the payment QR of the prompt, only an e-receipt link")
+    func noPaymentQROnReceipts() throws {
+        let profile = try PrinterProfile.named("epson-tm-t88-jp")
+        var content = ReceiptContent.sample(.sale)
+        content.qrURL = "https://qr.qfpay.example/q/paid-already"
+        let plain = ReceiptPreview(bytes: try ReceiptRenderer(profile: profile).render(content), profile: profile)
+        #expect(plain.nativeQRPayloads.isEmpty)
+        content.receiptURL = "https://receipt.example/r/1"
+        let linked = ReceiptPreview(bytes: try ReceiptRenderer(profile: profile).render(content), profile: profile)
+        #expect(linked.nativeQRPayloads == ["https://receipt.example/r/1"])
+    }
+
     @Test("a QR prompt without a URL is an error")
     func promptWithoutURL() throws {
         var content = ReceiptContent.sample(.qrPrompt)

@@ -14,6 +14,7 @@ import Synchronization
 /// owner (the payments journal) keeps what must survive a restart and resubmits it.
 ///
 /// All I/O runs on one dedicated thread per link; the public methods only touch state under a lock.
+/// The thread runs until `close()`: dropping the last reference does not stop it.
 public final class PrinterLink: Sendable {
     /// Timing of the link. The defaults suit real printers; tests shorten them.
     public struct Options: Sendable, Hashable {
