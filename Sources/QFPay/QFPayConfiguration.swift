@@ -38,7 +38,8 @@ public struct QFPayConfiguration: Sendable {
     /// `X-QF-SIGNTYPE: SHA256`.
     public var signType: DigestAlgorithm
     /// Longest wait for the connection to be made. FoundationNetworking has no separate connect
-    /// timeout, so the whole exchange is bounded by `connectTimeout + requestTimeout`.
+    /// timeout, so the whole exchange is bounded by `connectTimeout + requestTimeout`. Both are
+    /// rounded up to whole seconds (FoundationNetworking counts in whole seconds).
     public var connectTimeout: Duration
     /// Longest wait for the answer once connected.
     public var requestTimeout: Duration

@@ -109,6 +109,20 @@ import Testing
         #expect(reasons == [.serverError, .connectionLost, .unparsableBody, .unexpectedStatus])
     }
 
+    @Test func redirectsAreNotFollowed() async throws {
+        let server = try ScriptedHTTPServer(
+            replies: [.answer(status: 307, headers: ["Location": "/elsewhere"], body: [])],
+            fallback: .signed(Self.paidBody))
+        defer { server.stop() }
+        guard case .outcomeUnknown(let unknown) = await client(server).pay(payment) else {
+            Issue.record("a redirect was followed or trusted")
+            return
+        }
+        #expect(unknown.reason == .unexpectedStatus)
+        #expect(unknown.httpStatus == 307)
+        #expect(server.requests.map(\.path) == ["/trade/v1/payment"])
+    }
+
     @Test func noAnswerInTimeIsAnUnknownOutcome() async throws {
         let server = try ScriptedHTTPServer(replies: [.hang])
         defer { server.stop() }

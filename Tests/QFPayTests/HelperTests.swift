@@ -6,7 +6,8 @@ import Testing
     @Test func authCodesAreMaskedForLogs() {
         #expect(AuthCode.mask("134676275354204254") == "1346••••••••••4254")
         #expect(AuthCode("280000000000000012").description == "2800••••••••••0012")
-        #expect(AuthCode.mask("12345678") == "••••••78")
+        #expect(AuthCode.mask("1346123412344254") == "1346••••••••4254")
+        #expect(AuthCode.mask("12345678") == "••••••••")
         #expect(AuthCode.mask("123") == "•••")
         #expect(!"\(AuthCode("134676275354204254"))".contains("7627535420"))
         #expect(!String(reflecting: AuthCode("134676275354204254")).contains("7627535420"))

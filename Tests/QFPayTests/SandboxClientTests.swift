@@ -215,6 +215,9 @@ func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_
                 try #require(page < 10)
             }
             #expect(numbers.isSubset(of: seen))
+            let all = try answered(await client.queryAllPages(QueryRequest(payType: .wechatBarcode, pageSize: 2)))
+            #expect(Set(all.compactMap(\.outTradeNo)) == seen)
+            #expect(sandbox.ledger.requests(path: QFPayClient.Path.query).count == 2 * (page))
         }
     }
 
