@@ -64,9 +64,16 @@ public enum SandboxHTTPClient {
                 for (name, value) in headers { head.headers.add(name: name, value: value) }
                 head.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
                 head.headers.replaceOrAdd(name: "Connection", value: "close")
-                try await outbound.write(.head(head))
-                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // With Content-Length, `.end` puts nothing on the wire: the server may have answered
+                // and closed before it is written. A failed write is reported only when no answer came.
+                var writeError: (any Error)?
+                do {
+                    try await outbound.write(.head(head))
+                    if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                    try await outbound.write(.end(nil))
+                } catch {
+                    writeError = error
+                }
                 var response: SandboxHTTPResponse?
                 for try await part in inbound {
                     switch part {
@@ -79,7 +86,8 @@ public enum SandboxHTTPClient {
                         if let response { return response }
                     }
                 }
-                throw SandboxError(.connectionClosed, "the connection closed before a whole answer")
+                throw SandboxError(
+                    .connectionClosed, "the connection closed before a whole answer", underlying: writeError)
             }
         } catch let error as SandboxError {
             if ContinuousClock.now - started >= timeout {

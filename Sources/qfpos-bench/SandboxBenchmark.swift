@@ -22,7 +22,13 @@ func runSandboxBenchmark() async throws {
             index % 2 == 0
             ? SandboxTestClient.barcodePayment(amount: 100, authCode: "134676275354204254", outTradeNo: "B\(index)")
             : ["mchid": SandboxTestCredentials.mchid, "out_trade_no": "B\(index - 1)"]
-        let response = try await client.post(index % 2 == 0 ? "/trade/v1/payment" : "/trade/v1/query", parameters)
+        let response: SandboxHTTPResponse
+        do {
+            response = try await client.post(index % 2 == 0 ? "/trade/v1/payment" : "/trade/v1/query", parameters)
+        } catch {
+            print("request \(index) failed: \(error) \(String(reflecting: (error as? SandboxError)?.underlying))")
+            throw error
+        }
         guard client.verifies(response) else { throw SandboxError(.connectionClosed, "unverified answer") }
         latencies.append(ContinuousClock.now - started)
     }
