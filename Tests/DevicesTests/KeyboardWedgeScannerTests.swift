@@ -13,8 +13,15 @@ import Testing
 
     /// Plugs a wedge scanner into the testbed, starts a scanner on it with `settings`, replays
     /// `events`, and returns the first `count` outputs.
+    /// Settings with an inter-key timeout far longer than any scheduling delay of a loaded test
+    /// machine, so that only a deliberate pause drops a partial code.
+    static func settings(layout: String = "us", minimumLength: Int = 4, timeout: Int = 3_000) -> ScannerSettings {
+        ScannerSettings(
+            interCharacterTimeoutMilliseconds: timeout, minimumLength: minimumLength, keyboardLayout: layout)
+    }
+
     func read(
-        _ events: String, settings: ScannerSettings = ScannerSettings(), count: Int = 1
+        _ events: String, settings: ScannerSettings = settings(), count: Int = 1
     ) async throws -> [ScannerOutput] {
         try await UmockdevTestbed.withTestbed { testbed in
             let wedge = FakeDevices.keyboard()
@@ -42,7 +49,7 @@ import Testing
 
     @Test func anEighteenDigitWeChatCodeTypedInJPLayoutComesOutExactly() async throws {
         let outputs = try await read(
-            EvemuScript.typing(Self.wechatCode, layout: .jp), settings: ScannerSettings(keyboardLayout: "jp"))
+            EvemuScript.typing(Self.wechatCode, layout: .jp), settings: Self.settings(layout: "jp"))
         #expect(texts(outputs) == [Self.wechatCode])
         guard case .scan(let event) = outputs.first else { return }
         #expect(event.classification == .payment(wallet: .wechat, payType: .wechatBarcode))
@@ -59,20 +66,20 @@ import Testing
         let text = "AB\"@=*_x?1"
         let outputs = try await read(
             EvemuScript.typing(text, layout: .jp),
-            settings: ScannerSettings(minimumLength: 1, keyboardLayout: "jp"))
+            settings: Self.settings(layout: "jp", minimumLength: 1))
         #expect(texts(outputs) == [text])
     }
 
     @Test func shiftedCharactersFollowTheUSLayout() async throws {
         let text = "AB@!#_:?x1"
-        let outputs = try await read(EvemuScript.typing(text, layout: .us), settings: ScannerSettings(minimumLength: 1))
+        let outputs = try await read(EvemuScript.typing(text, layout: .us), settings: Self.settings(minimumLength: 1))
         #expect(texts(outputs) == [text])
     }
 
     @Test func jpKeysReadWithAUSLayoutGiveUSCharacters() async throws {
         // The layout matters: the keys a JIS scanner presses for " mean @ on a US keymap.
         let outputs = try await read(
-            EvemuScript.typing("1\"2", layout: .jp), settings: ScannerSettings(minimumLength: 1))
+            EvemuScript.typing("1\"2", layout: .jp), settings: Self.settings(minimumLength: 1))
         #expect(texts(outputs) == ["1@2"])
     }
 
@@ -87,9 +94,8 @@ import Testing
     @Test func aPauseLongerThanTheInterKeyTimeoutDropsThePartialCode() async throws {
         // Five keys, then a pause: those five are a partial code; the next full code still arrives.
         let script = EvemuScript.typing(
-            "13456" + Self.wechatCode, layout: .us, pause: (index: 5, seconds: 0.4))
-        let outputs = try await read(
-            script, settings: ScannerSettings(interCharacterTimeoutMilliseconds: 100), count: 2)
+            "13456" + Self.wechatCode, layout: .us, pause: (index: 5, seconds: 2))
+        let outputs = try await read(script, settings: Self.settings(timeout: 400), count: 2)
         #expect(outputs.first == .dropped(ScanDrop(reason: .partial, length: 5, source: outputs.first.map(source)!)))
         #expect(texts(Array(outputs.dropFirst())) == [Self.wechatCode])
     }
