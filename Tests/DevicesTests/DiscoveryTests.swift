@@ -164,7 +164,8 @@ import Testing
 
     @Test func aKeyboardWedgeScannerPluggedInIsGrabbedAndReadThroughTheHub() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
-            let configuration = DevicesConfiguration(defaultScanner: ScannerSettings(keyboardLayout: "jp"))
+            let configuration = DevicesConfiguration(
+                defaultScanner: ScannerSettings(interCharacterTimeoutMilliseconds: 30_000, keyboardLayout: "jp"))
             let monitor = DeviceMonitor(configuration: configuration, logger: logger)
             let scans = Inbox<ScannerOutput>()
             let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }

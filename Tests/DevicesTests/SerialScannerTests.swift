@@ -51,12 +51,14 @@ import Testing
     }
 
     @Test func aCodeSplitAcrossReadsArrivesWhole() async throws {
-        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .crlf))
+        // A generous timeout: however slowly the bytes come here, they are one code.
+        let (pty, scanner, inbox) = try attach(
+            ScannerSettings(terminator: .crlf, interCharacterTimeoutMilliseconds: 60_000))
         defer { scanner.stop() }
         let bytes = Array((Self.alipayCode + "\r\n").utf8)
         for byte in bytes {
             try pty.write([byte])
-            usleep(1_000)  // separate reads: the scanner sees the code a byte at a time
+            try await Task.sleep(for: .milliseconds(1))  // separate reads: the scanner sees a byte at a time
         }
         let event = try await nextScan(inbox)
         #expect(event.text == Self.alipayCode)
@@ -93,7 +95,7 @@ import Testing
     }
 
     @Test func withoutTerminatorSilenceEndsACode() async throws {
-        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: nil, interCharacterTimeoutMilliseconds: 30))
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: nil, interCharacterTimeoutMilliseconds: 200))
         defer { scanner.stop() }
         try pty.write(Self.wechatCode)
         #expect(try await nextScan(inbox).text == Self.wechatCode)
@@ -135,7 +137,7 @@ import Testing
 
     @Test func aOneMegabyteFloodIsDroppedAsOverlongAndTheScannerKeepsWorking() async throws {
         let (pty, scanner, inbox) = try attach(
-            ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 2_000))
+            ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 60_000))
         defer { scanner.stop() }
         let flood = [UInt8](repeating: UInt8(ascii: "7"), count: 1 << 20)
         try pty.write(flood + [0x0D] + Array((Self.wechatCode + "\r").utf8))

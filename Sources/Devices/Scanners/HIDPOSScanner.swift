@@ -55,11 +55,15 @@ public final class HIDPOSScanner: Scanner, @unchecked Sendable {
             "HID POS scanner attached", metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)"])
     }
 
+    /// Stops reading and closes the device; returns once it is closed. Must not be called from
+    /// the scanner's handler.
     public func stop() {
-        queue.sync {
-            reader?.cancel()
+        let stopped: DescriptorReader? = queue.sync {
+            let current = reader
             reader = nil
+            return current
         }
+        stopped?.cancelAndWait()
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

@@ -93,13 +93,17 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
             ])
     }
 
+    /// Stops reading and closes the device; returns once it is closed. Must not be called from
+    /// the scanner's handler.
     public func stop() {
-        queue.sync {
-            reader?.cancel()  // closing the descriptor releases the grab
+        let stopped: DescriptorReader? = queue.sync {
+            let current = reader
             reader = nil
             timer?.cancel()
             timer = nil
+            return current
         }
+        stopped?.cancelAndWait()  // closing the descriptor also releases an evdev grab
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

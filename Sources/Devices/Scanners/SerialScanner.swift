@@ -65,13 +65,17 @@ public final class SerialScanner: Scanner, @unchecked Sendable {
             ])
     }
 
+    /// Stops reading and closes the device; returns once it is closed. Must not be called from
+    /// the scanner's handler.
     public func stop() {
-        queue.sync {
-            reader?.cancel()
+        let stopped: DescriptorReader? = queue.sync {
+            let current = reader
             reader = nil
             timer?.cancel()
             timer = nil
+            return current
         }
+        stopped?.cancelAndWait()
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
