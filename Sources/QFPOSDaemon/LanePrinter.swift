@@ -31,7 +31,9 @@ public final class LanePrinter: Payments.ReceiptPrinter {
 
     public func print(_ receipt: Payments.ReceiptContent) async throws {
         guard let spec = lanes[receipt.lane], let path = spec.path else {
-            throw DaemonError(.startFailed, "lane \(receipt.lane) has no printer with a path")
+            // A lane without a printer (the till shows the result): nothing to print.
+            logger.debug("no printer on lane", metadata: ["lane": "\(receipt.lane)"])
+            return
         }
         let profile = try spec.profile.map { name throws in try PrinterProfile.named(name) } ?? PrinterProfile.all[0]
         let bytes = try ReceiptRenderer(profile: profile).render(content(receipt))

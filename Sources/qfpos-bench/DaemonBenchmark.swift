@@ -9,7 +9,7 @@ import TestSupport
 /// and the round trip of `daemon.status` over the socket. Runs the `qfposd` built next to this
 /// benchmark as a child process, against an in-process sandbox.
 func runDaemonBenchmark() async throws {
-    print("== daemon (qfposd as a child process, sandbox on 127.0.0.1)")
+    print("== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes)")
     let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
     let sandbox = try await SandboxServer.start(.testing(), logger: logger)
     defer { Task { await sandbox.stop() } }
@@ -67,7 +67,10 @@ func runDaemonBenchmark() async throws {
                         let code = SandboxScenario.success.authCode(serial: 10_000_000 + serial)
                         _ = try await connection.call(
                             MethodName.saleStart,
-                            ["amount": 100, "auth_code": .string(code), "order_id": .string("BENCH-\(serial)")])
+                            [
+                                "amount": 100, "auth_code": .string(code), "order_id": .string("BENCH-\(serial)"),
+                                "lane": .string("l\(lane)"),
+                            ])
                     }
                     await connection.close()
                 }
@@ -114,7 +117,7 @@ struct DaemonBench: Sendable {
             shop:
               name: Bench
             lanes:
-              ids: [front]
+              ids: [\((0..<16).map { "l\($0)" }.joined(separator: ", "))]
             payments:
               poll_interval_seconds: "0.05-0.1"
             journal:
