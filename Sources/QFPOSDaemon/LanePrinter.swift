@@ -44,8 +44,8 @@ public final class LanePrinter: Payments.ReceiptPrinter {
             guard let spec = lane.printer, let path = spec.path else { continue }
             let profile: PrinterProfile
             do {
-                profile =
-                    try spec.profile.map { name throws in try PrinterProfile.named(name) } ?? PrinterProfile.all[0]
+                // Without a profile: the generic one, which asks nothing of the printer and prints on any model.
+                profile = try PrinterProfile.named(spec.profile ?? "generic-80")
             } catch {
                 logger.error("unknown printer profile; lane prints nothing", metadata: ["lane": "\(lane.id)"])
                 continue

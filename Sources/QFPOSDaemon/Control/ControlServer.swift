@@ -62,9 +62,15 @@ public final class ControlServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(LineFrameDecoder(maximumLineLength: maximumLineLength)))
-                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(
+                    let connection = try NIOAsyncChannel<LineFrame, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+                    // A connection accepted while the server stops is never served; without this its
+                    // writer would be released unfinished, which NIO treats as a fatal error.
+                    channel.closeFuture.whenComplete { _ in
+                        Task { try? await connection.executeThenClose { _, _ in } }
+                    }
+                    return connection
                 }
             }
         try await withThrowingDiscardingTaskGroup { group in
