@@ -71,10 +71,8 @@ public final class SandboxServer: Sendable {
             faults: { [faultInjector] path in
                 SandboxGateway.apiPaths.contains(path) ? faultInjector.draw(path: path) : (nil, nil)
             },
-            answer: { [weak self] request, fault in
-                guard let self else { return (SandboxHTTPHandler.plainAnswer(503), nil) }
-                return self.answer(request, fault: fault)
-            })
+            // Strong: a started sandbox lives until `stop()` closes its channels, even unreferenced.
+            answer: { [self] request, fault in self.answer(request, fault: fault) })
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
