@@ -30,8 +30,7 @@ public final class SandboxServer: Sendable {
     private struct Running {
         var serverChannel: (any Channel)?
         var connections: [ObjectIdentifier: any Channel] = [:]
-        var acceptTask: Task<Void, Never>?
-        var tickTask: Task<Void, Never>?
+        var ticker: RepeatedTask?
         var port = 0
     }
 
@@ -65,48 +64,43 @@ public final class SandboxServer: Sendable {
         return server
     }
 
-    /// Listens on `configuration.host`:`configuration.port` and serves until `stop()`.
+    /// Listens on `configuration.host`:`configuration.port` and serves until `stop()`. Requests are
+    /// answered on NIO's event loop threads, independent of Swift's cooperative pool.
     public func start() async throws {
-        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+        let responder = SandboxHTTPHandler.Responder(
+            faults: { [faultInjector] path in
+                SandboxGateway.apiPaths.contains(path) ? faultInjector.draw(path: path) : (nil, nil)
+            },
+            // Strong: a started sandbox lives until `stop()` closes its channels, even unreferenced.
+            answer: { [self] request, fault in self.answer(request, fault: fault) })
+        let channel: any Channel
         do {
-            serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(host: configuration.host, port: configuration.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                .childChannelInitializer { [weak self] channel in
+                    self?.track(channel)
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                            wrappingChannelSynchronously: channel)
+                        try channel.pipeline.syncOperations.addHandler(SandboxHTTPHandler(responder: responder))
                     }
                 }
+                .bind(host: configuration.host, port: configuration.port).get()
         } catch {
             throw SandboxError(
                 .bindFailed, "cannot listen on \(configuration.host):\(configuration.port)", underlying: error)
         }
-        let port = serverChannel.channel.localAddress?.port ?? configuration.port
-        let acceptTask = Task { [self] in
-            await withDiscardingTaskGroup { group in
-                try? await serverChannel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-            return ()
-        }
-        var tickTask: Task<Void, Never>?
+        let port = channel.localAddress?.port ?? configuration.port
+        var ticker: RepeatedTask?
         if configuration.qrAutoPayDelay != nil {
-            tickTask = Task { [self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(20))
-                    gateway.runDueEvents()
-                }
+            ticker = channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) {
+                [gateway] _ in gateway.runDueEvents()
             }
         }
         running.withLock {
-            $0.serverChannel = serverChannel.channel
-            $0.acceptTask = acceptTask
-            $0.tickTask = tickTask
+            $0.serverChannel = channel
+            $0.ticker = ticker
             $0.port = port
         }
         logger.info("listening", metadata: ["http.port": "\(port)"])
@@ -114,20 +108,26 @@ public final class SandboxServer: Sendable {
 
     /// Stops listening, closes open connections and cancels pending notifications.
     public func stop() async {
-        let (serverChannel, connections, acceptTask, tickTask) = running.withLock { running in
+        let (serverChannel, connections, ticker) = running.withLock { running in
             defer {
                 running.serverChannel = nil
                 running.connections = [:]
-                running.acceptTask = nil
-                running.tickTask = nil
+                running.ticker = nil
             }
-            return (running.serverChannel, Array(running.connections.values), running.acceptTask, running.tickTask)
+            return (running.serverChannel, Array(running.connections.values), running.ticker)
         }
         notifier.stop()
-        tickTask?.cancel()
+        ticker?.cancel()
         try? await serverChannel?.close()
         for connection in connections { try? await connection.close() }
-        await acceptTask?.value
+    }
+
+    private func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        running.withLock { $0.connections[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.running.withLock { $0.connections.removeValue(forKey: id) }
+        }
     }
 
     /// The port the sandbox listens on (0 before `start()`).
@@ -196,114 +196,34 @@ public final class SandboxServer: Sendable {
 
     // MARK: - HTTP
 
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
-        let id = ObjectIdentifier(connection.channel)
-        running.withLock { $0.connections[id] = connection.channel }
-        defer { _ = running.withLock { $0.connections.removeValue(forKey: id) } }
-        try? await connection.executeThenClose { inbound, outbound in
-            var head: HTTPRequestHead?
-            var body: [UInt8] = []
-            for try await part in inbound {
-                switch part {
-                case .head(let requestHead):
-                    head = requestHead
-                    body = []
-                    if requestHead.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-                        try await outbound.write(
-                            .head(HTTPResponseHead(version: requestHead.version, status: .continue)))
-                    }
-                case .body(let buffer):
-                    body += buffer.readableBytesView
-                    if body.count > 1 << 20 {
-                        try await write(plain(413), version: .http1_1, keepAlive: false, signature: nil, to: outbound)
-                        return
-                    }
-                case .end:
-                    guard let requestHead = head else { return }
-                    let keepAlive = try await answer(requestHead, body, outbound)
-                    if !keepAlive { return }
-                }
-            }
+    /// The answer to one request after its faults; `nil` drops the connection.
+    private func answer(_ request: GatewayRequest, fault: SandboxFault?) -> (GatewayResponse, String?)? {
+        var fault = fault
+        if SandboxGateway.apiPaths.contains(request.path), let rateLimiter, !rateLimiter.admit() {
+            fault = .tooManyRequests
         }
-    }
-
-    /// Answers one request; false when the connection must close.
-    private func answer(
-        _ head: HTTPRequestHead,
-        _ body: [UInt8],
-        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
-    ) async throws -> Bool {
-        let (path, query) = Self.split(head.uri)
-        let request = GatewayRequest(
-            method: head.method.rawValue, path: path, query: query, headers: head.headers.map { ($0.name, $0.value) },
-            body: body)
-        let isAPI = SandboxGateway.apiPaths.contains(path)
-        var (delay, fault) = isAPI ? faultInjector.draw(path: path) : (nil, nil)
-        if isAPI, let rateLimiter, !rateLimiter.admit() { fault = .tooManyRequests }
-        if let delay { try await Task.sleep(for: delay) }
-        var response: GatewayResponse
         switch fault {
         case .serverErrorBeforeProcessing(let status)?:
             gateway.recordUnprocessed(request, fault: .serverErrorBeforeProcessing(status: status))
-            response = plain(status)
+            return (SandboxHTTPHandler.plainAnswer(status), nil)
         case .tooManyRequests?:
             gateway.recordUnprocessed(request, fault: .tooManyRequests)
-            response = plain(429)
+            return (SandboxHTTPHandler.plainAnswer(429), nil)
         default:
-            response = gateway.handle(request, fault: fault ?? delay.map { .latency($0) })
-        }
-        var signature: String? = gateway.signature(of: response.body)
-        switch fault {
-        case .dropAfterProcessing?:
-            return false
-        case .serverErrorAfterProcessing(let status)?:
-            response = plain(status)
-            signature = nil
-        case .wrongSignature?:
-            signature = gateway.signature(of: response.body + Array("tampered".utf8))
-        case .missingSignature?:
-            signature = nil
-        case .serverErrorBeforeProcessing?, .tooManyRequests?:
-            signature = nil
-        case .latency?, nil:
             break
         }
-        try await write(
-            response, version: head.version, keepAlive: head.isKeepAlive, signature: signature, to: outbound)
-        return head.isKeepAlive
-    }
-
-    private func write(
-        _ response: GatewayResponse,
-        version: HTTPVersion,
-        keepAlive: Bool,
-        signature: String?,
-        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
-    ) async throws {
-        var headers = HTTPHeaders()
-        headers.add(name: "Server", value: "nginx")
-        headers.add(name: "Content-Type", value: response.contentType)
-        headers.add(name: "Content-Length", value: String(response.body.count))
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        if let signature { headers.add(name: "X-QF-SIGN", value: signature) }
-        headers.add(name: "X-Powered-By", value: "QF/1.1")
-        for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
-        let head = HTTPResponseHead(
-            version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        try await outbound.write(.head(head))
-        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
-        try await outbound.write(.end(nil))
-    }
-
-    private func plain(_ status: Int) -> GatewayResponse {
-        let reason = HTTPResponseStatus(statusCode: status).reasonPhrase
-        return GatewayResponse(
-            status: status, contentType: "text/html", body: Array("<html><body>\(status) \(reason)</body></html>".utf8),
-            respcd: nil)
-    }
-
-    private static func split(_ uri: String) -> (path: String, query: String) {
-        guard let mark = uri.firstIndex(of: "?") else { return (uri, "") }
-        return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+        let response = gateway.handle(request, fault: fault)
+        switch fault {
+        case .dropAfterProcessing?:
+            return nil
+        case .serverErrorAfterProcessing(let status)?:
+            return (SandboxHTTPHandler.plainAnswer(status), nil)
+        case .wrongSignature?:
+            return (response, gateway.signature(of: response.body + Array("tampered".utf8)))
+        case .missingSignature?:
+            return (response, nil)
+        default:
+            return (response, gateway.signature(of: response.body))
+        }
     }
 }
