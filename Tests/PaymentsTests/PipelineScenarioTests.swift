@@ -38,7 +38,7 @@ struct PipelineScenarioTests {
         .slowNetworkThenPaid(queries: 1), .resultUnknownThenPaid(queries: 2),
     ])
     func aPendingPaymentIsQueriedUntilPaid(_ scenario: SandboxScenario) async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let sale = try await sell(scenario, on: harness, pipeline: pipeline)
             #expect(sale.status == .paid)
@@ -77,7 +77,7 @@ struct PipelineScenarioTests {
     }
 
     @Test func aPaymentThatFailsWhilePendingIsFailed() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let sale = try await sell(
                 .pendingThenDeclined(queries: 2, .customerClosed), on: harness, pipeline: pipeline)
@@ -115,14 +115,14 @@ struct PipelineScenarioTests {
     }
 
     @Test func aDynamicQRSaleIsPrintedAndPaidWhenTheCustomerScans() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let printer = CollectingPrinter()
             let pipeline = try harness.pipeline(printer: printer)
             let id = orderID()
             let started = try await pipeline.startSale(
                 SaleRequest(orderID: id, amount: 3000, flow: .dynamicQR, wallet: .alipay, lane: "qr"))
             #expect(started.order.payType == .alipayQR)
-            let offered = try #require(await pipeline.waitFor(id) { $0.qrcode != nil })
+            let offered = try await pipeline.waitWithin(id) { $0.qrcode != nil }
             #expect(offered.status == .pending)
             try await eventually("the QR code printed") { printer.kinds.contains(.qrCode) }
             try harness.server.payQRCode(outTradeNo: offered.order.outTradeNo)
@@ -147,13 +147,13 @@ struct PipelineScenarioTests {
     }
 
     @Test func aDynamicQRSaleCancelledByTheTillIsClosed() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let printer = CollectingPrinter()
             let pipeline = try harness.pipeline(printer: printer)
             let id = orderID()
             _ = try await pipeline.startSale(
                 SaleRequest(orderID: id, amount: 500, flow: .dynamicQR, wallet: .wechat, lane: "qr"))
-            _ = try #require(await pipeline.waitFor(id) { $0.qrcode != nil })
+            _ = try await pipeline.waitWithin(id) { $0.qrcode != nil }
             _ = try await pipeline.cancel(id)
             let sale = try await pipeline.settledWithin(id)
             #expect(sale.status == .cancelled)
@@ -229,7 +229,7 @@ struct PipelineScenarioTests {
     }
 
     @Test func aProductBarcodeIsRefusedAndTheSaleKeepsWaiting() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let id = orderID()
             _ = try await pipeline.startSale(SaleRequest(orderID: id, amount: 100, flow: .barcode, lane: id))
