@@ -297,4 +297,21 @@ struct PipelineScenarioTests {
             #expect(seen == [.awaitingScan, .submitting, .failed])
         }
     }
+
+    @Test func aReprintIsMarkedAndSalesAreListedByStatusAndLane() async throws {
+        try await PipelineHarness.run { harness in
+            let printer = CollectingPrinter()
+            let pipeline = try harness.pipeline(printer: printer)
+            let sale = try await sell(.success, on: harness, pipeline: pipeline)
+            let declined = try await sell(.declined(.codeWrong), on: harness, pipeline: pipeline)
+            try await eventually("the payment receipt") { printer.kinds == [.payment] }
+            try await pipeline.reprint(sale.saleID)
+            let last = try #require(printer.printed.withLock { $0.last })
+            #expect(last.isReprint && last.kind == .payment && last.syssn == sale.syssn)
+            await #expect(throws: PaymentsError.self) { try await pipeline.reprint(declined.saleID) }
+            #expect(try await pipeline.sales(SaleFilter(statuses: [.paid])).map(\.order.saleID) == [sale.saleID])
+            #expect(try await pipeline.sales(SaleFilter(lane: declined.order.lane)).map(\.status) == [.failed])
+            #expect(try await pipeline.sales().count == 2)
+        }
+    }
 }

@@ -59,3 +59,25 @@ struct RecoveryTests {
         }
     }
 }
+
+struct DrainTests {
+    @Test func drainingCancelsSalesWaitingForAScanAndWaitsForTheRestToSettle() async throws {
+        try await PipelineHarness.run { harness in
+            let pipeline = try harness.pipeline()
+            let waiting = orderID("wait")
+            _ = try await pipeline.startSale(SaleRequest(orderID: waiting, amount: 100, flow: .barcode, lane: "1"))
+            let pending = orderID("pend")
+            _ = try await pipeline.startSale(
+                SaleRequest(
+                    orderID: pending, amount: 200, flow: .barcode, lane: "2",
+                    authCode: SandboxScenario.pendingThenPaid(queries: 2).authCode()))
+            await pipeline.drain()
+            #expect(try await pipeline.sale(waiting)?.status == .cancelled)
+            #expect(try await pipeline.sale(pending)?.status == .paid)
+            await #expect(throws: PaymentsError.self) {
+                try await pipeline.startSale(SaleRequest(orderID: orderID(), amount: 1, flow: .barcode, lane: "3"))
+            }
+            #expect(harness.server.ledger.orders().allSatisfy { $0.state != .pending })
+        }
+    }
+}
