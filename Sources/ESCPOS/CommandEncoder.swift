@@ -101,6 +101,11 @@ public struct CommandEncoder: Sendable {
         return encoded.columns
     }
 
+    /// `count` spaces (nothing when `count` is not positive).
+    public mutating func spaces(_ count: Int) {
+        if count > 0 { bytes.append(contentsOf: repeatElement(0x20, count: count)) }
+    }
+
     /// Text followed by `LF`.
     public mutating func line(_ string: String) {
         text(string)

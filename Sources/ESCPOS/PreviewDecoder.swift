@@ -6,12 +6,17 @@ import QRCode
 /// The decoder is tolerant: unknown commands and a truncated stream become `.note` elements, so
 /// a technician sees what a printer would have received.
 public struct PreviewDecoder: Sendable {
-    /// Creates a decoder.
-    public init() {}
+    /// Columns per line; text reaching the edge wraps, as on paper.
+    public let columns: Int
+
+    /// Creates a decoder for lines of `columns` half-width characters.
+    public init(columns: Int = 48) {
+        self.columns = columns
+    }
 
     /// Decodes `bytes`.
     public func decode(_ bytes: [UInt8]) -> [PreviewElement] {
-        var machine = DecoderState(bytes: bytes)
+        var machine = DecoderState(bytes: bytes, columns: columns)
         machine.run()
         return machine.elements
     }
@@ -37,8 +42,12 @@ private struct DecoderState {
     var qrErrorCorrection = QRCode.ErrorCorrection.low
     var qrData: [UInt8] = []
 
-    init(bytes: [UInt8]) {
+    let columns: Int
+    var usedColumns = 0
+
+    init(bytes: [UInt8], columns: Int) {
         self.bytes = bytes
+        self.columns = max(1, columns)
     }
 
     mutating func reset() {
@@ -72,6 +81,7 @@ private struct DecoderState {
     mutating func flushLine() {
         elements.append(.line(PreviewLine(glyphs: glyphs, alignment: lineAlignment ?? alignment)))
         glyphs = []
+        usedColumns = 0
         lineAlignment = nil
     }
 
@@ -80,6 +90,9 @@ private struct DecoderState {
     }
 
     mutating func append(_ character: Character, columns: Int) {
+        let width = columns * widthScale
+        if usedColumns + width > self.columns && !glyphs.isEmpty { flushLine() }  // the printer wraps
+        usedColumns += width
         if glyphs.isEmpty { lineAlignment = alignment }
         glyphs.append(
             PreviewLine.Glyph(

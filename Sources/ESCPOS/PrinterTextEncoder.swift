@@ -62,12 +62,43 @@ public struct PrinterTextEncoder: Sendable {
             return
         }
         var inSingleByteKatakana = false
-        for character in text {
-            let scalars = character.unicodeScalars
-            var code = scalars.count == 1 ? map(scalars.first!) : mapCluster(scalars)
+        var scalars = text.unicodeScalars.makeIterator()
+        var next = scalars.next()
+        while let base = next {
+            // One user-perceived character: a base scalar and the marks that extend it.
+            next = scalars.next()
+            var voicing: UInt32 = 0
+            var unprintable = false
+            if Self.isRegionalIndicator(base.value), let pair = next, Self.isRegionalIndicator(pair.value) {
+                next = scalars.next()
+                unprintable = true
+            }
+            while let mark = next {
+                let value = mark.value
+                if value == 0x3099 || value == 0x309A {
+                    voicing += value == 0x3099 ? 1 : 2
+                } else if value == 0x200D {  // zero-width joiner: the next scalar is part of this character
+                    unprintable = true
+                    next = scalars.next()
+                } else if Self.isVariationSelector(value) {
+                    // ignored: the printer has one form of each character
+                } else if Self.isExtending(value) {
+                    unprintable = true
+                } else {
+                    break
+                }
+                next = next == nil ? nil : scalars.next()
+            }
+            var code: UInt16?
+            if !unprintable {
+                if voicing == 0 {
+                    code = map(base)
+                } else if let composed = Unicode.Scalar(base.value + voicing), Self.voicedKana.contains(composed) {
+                    code = map(composed)
+                }
+            }
             if code == nil { result.replacements += 1 }
-            if code == nil { code = replacement(for: scalars.first!) }
-            let value = code!
+            let value = code ?? replacement(for: base)
             let isKatakanaByte = value >= 0xA1 && value <= 0xDF
             if profile.kanji == .kanjiModeShiftJIS, isKatakanaByte != inSingleByteKatakana {
                 // In Kanji mode some printers take every byte >= 0x80 as a lead byte: leave Kanji
@@ -145,23 +176,21 @@ public struct PrinterTextEncoder: Sendable {
         return code == 0 ? nil : code
     }
 
-    /// A cluster of several scalars: a kana with a combining (semi-)voiced mark, or a character
-    /// with variation selectors; anything else (emoji sequences, flags) has no printer code.
-    private func mapCluster(_ scalars: Character.UnicodeScalarView) -> UInt16? {
-        var iterator = scalars.makeIterator()
-        guard let base = iterator.next() else { return nil }
-        var value = base.value
-        while let mark = iterator.next() {
-            switch mark.value {
-            case 0xFE00...0xFE0F: continue
-            case 0x3099: value += 1  // combining voiced sound mark: か + ゙ = が
-            case 0x309A: value += 2  // combining semi-voiced sound mark: は + ゚ = ぱ
-            default: return nil
-            }
+    private static func isRegionalIndicator(_ value: UInt32) -> Bool { (0x1F1E6...0x1F1FF).contains(value) }
+
+    private static func isVariationSelector(_ value: UInt32) -> Bool {
+        (0xFE00...0xFE0F).contains(value) || (0xE0100...0xE01EF).contains(value)
+    }
+
+    /// Combining marks, emoji modifiers, tags and keycaps: they make the character unprintable.
+    private static func isExtending(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x0300...0x036F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE20...0xFE2F, 0x200C,
+            0x1F3FB...0x1F3FF, 0xE0020...0xE007F:
+            return true
+        default:
+            return false
         }
-        guard value < 0x1_0000, let composed = Unicode.Scalar(value) else { return nil }
-        if value != base.value, !Self.voicedKana.contains(composed) { return nil }
-        return map(composed)
     }
 
     private static let voicedKana: Set<Unicode.Scalar> = Set(

@@ -1,5 +1,7 @@
 extension ReceiptContent {
     /// Sample content for each layout, used by `qfposctl receipt render`, tests and benchmarks.
+    /// `qrURL` is the QR prompt's and test page's URL (a sample one when nil); for sale, refund
+    /// and cancel receipts it becomes the `receiptURL` (none when nil).
     public static func sample(
         _ kind: Kind, language: Language = .jaEn, amount: Int = 1_200, qrURL: String? = nil
     ) -> ReceiptContent {
@@ -10,7 +12,9 @@ extension ReceiptContent {
             amount: amount, walletName: "WeChat Pay", syssn: "20261127000300020012345678",
             outTradeNo: "POS-20261127-0042", maskedPayerID: "oX2b••••••••9fQ", goodsName: "ブレンドコーヒー Blend coffee",
             expiresAt: ReceiptDateTime(year: 2026, month: 11, day: 27, hour: 9, minute: 46, second: 5),
-            qrURL: qrURL ?? "https://qr.qfpay.example/q/20261127000300020012345678")
+            qrURL: kind == .qrPrompt || kind == .testPage
+                ? (qrURL ?? "https://qr.qfpay.example/q/20261127000300020012345678") : nil,
+            receiptURL: kind == .qrPrompt || kind == .testPage ? nil : qrURL)
         switch kind {
         case .refund:
             content.refundAmount = amount

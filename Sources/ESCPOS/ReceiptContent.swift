@@ -60,8 +60,12 @@ public struct ReceiptContent: Sendable, Hashable {
     public var isReprint: Bool
     /// When the QR prompt stops being valid.
     public var expiresAt: ReceiptDateTime?
-    /// The URL the QR code carries (QR prompt and test page).
+    /// The URL the QR prompt's code carries (the dynamic-QR payment URL); also used by the test
+    /// page. Never printed on sale, refund or cancel receipts.
     public var qrURL: String?
+    /// An e-receipt link printed as a QR code below the details of sale, refund and cancel
+    /// receipts, when there is one.
+    public var receiptURL: String?
     /// Totals for the summary layout.
     public var summary: DailySummary?
 
@@ -71,7 +75,8 @@ public struct ReceiptContent: Sendable, Hashable {
         dateTime: ReceiptDateTime, amount: Int = 0, currency: String = "JPY", walletName: String = "",
         syssn: String? = nil, outTradeNo: String? = nil, maskedPayerID: String? = nil, refundAmount: Int? = nil,
         originalSyssn: String? = nil, goodsName: String? = nil, isReprint: Bool = false,
-        expiresAt: ReceiptDateTime? = nil, qrURL: String? = nil, summary: DailySummary? = nil
+        expiresAt: ReceiptDateTime? = nil, qrURL: String? = nil, receiptURL: String? = nil,
+        summary: DailySummary? = nil
     ) {
         self.kind = kind
         self.language = language
@@ -90,6 +95,7 @@ public struct ReceiptContent: Sendable, Hashable {
         self.isReprint = isReprint
         self.expiresAt = expiresAt
         self.qrURL = qrURL
+        self.receiptURL = receiptURL
         self.summary = summary
     }
 }

@@ -23,7 +23,7 @@ public struct ReceiptPreview: Sendable {
 
     /// Decodes `bytes` for a printer with `dotsPerLine` dots and `columns` columns.
     public init(bytes: [UInt8], dotsPerLine: Int = 576, columns: Int = 48) {
-        self.elements = PreviewDecoder().decode(bytes)
+        self.elements = PreviewDecoder(columns: columns).decode(bytes)
         self.dotsPerLine = dotsPerLine
         self.columns = columns
     }
@@ -76,8 +76,9 @@ public struct ReceiptPreview: Sendable {
         return output
     }
 
-    /// The paper as a 1-bit image `dotsPerLine` wide: glyphs as boxes (full-width ones twice as
-    /// wide, emphasised ones filled), QR codes and raster images dot for dot, cuts as dashed lines.
+    /// The paper as a 1-bit image `dotsPerLine` wide: ASCII in a 5×7 dot font, other glyphs as
+    /// boxes (full-width ones twice as wide, emphasised ones filled), QR codes and raster images
+    /// dot for dot, cuts as dashed lines.
     public func image() -> Bitmap {
         var placed: [(y: Int, draw: Drawable)] = []
         var y = Self.margin
@@ -149,7 +150,20 @@ public struct ReceiptPreview: Sendable {
             let width = glyph.columns * glyph.widthScale * Self.characterWidth
             let glyphHeight = Self.lineHeight * glyph.heightScale
             let glyphTop = top + height - glyphHeight
-            if glyph.character != " " {
+            if let columns = PreviewFont.columns(of: glyph.character) {
+                // 5×7 glyph scaled to the 12×24 cell: 2 dots a column, 3 dots a row.
+                let scaleX = 2 * glyph.widthScale
+                let scaleY = 3 * glyph.heightScale
+                let left = x + glyph.widthScale
+                let cellTop = glyphTop + 2 * glyph.heightScale
+                for (column, bits) in columns.enumerated() {
+                    for row in 0..<7 where bits & (1 << UInt8(row)) != 0 {
+                        paper.fill(
+                            x: left + column * scaleX, y: cellTop + row * scaleY,
+                            width: scaleX + (glyph.emphasised ? 1 : 0), height: scaleY)
+                    }
+                }
+            } else if glyph.character != " " {
                 if glyph.emphasised {
                     paper.fill(x: x + 2, y: glyphTop + 4, width: width - 4, height: glyphHeight - 6)
                 } else {

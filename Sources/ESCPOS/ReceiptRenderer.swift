@@ -43,15 +43,16 @@ public struct ReceiptRenderer: Sendable {
     }
 
     /// The ESC/POS bytes of `content`, from `ESC @` to the cut.
+    /// Sale, refund and cancel receipts carry a QR code too when the content has a `receiptURL`.
     /// - Throws: `ESCPOSError` `.qrCode` when a QR prompt has no URL or one too long for a QR code.
     public func render(_ content: ReceiptContent) throws(ESCPOSError) -> [UInt8] {
         var page = ReceiptPage(profile: profile, content: content)
         page.out.begin()
         switch content.kind {
         case .qrPrompt: try qrPrompt(&page)
-        case .sale: transaction(&page, title: .saleTitle)
-        case .refund: transaction(&page, title: .refundTitle)
-        case .cancel: transaction(&page, title: .cancelTitle)
+        case .sale: try transaction(&page, title: .saleTitle)
+        case .refund: try transaction(&page, title: .refundTitle)
+        case .cancel: try transaction(&page, title: .cancelTitle)
         case .summary: summary(&page)
         case .testPage: try testPage(&page)
         }
@@ -86,7 +87,7 @@ public struct ReceiptRenderer: Sendable {
         if let order = content.outTradeNo { page.out.line(order) }
     }
 
-    private func transaction(_ page: inout ReceiptPage, title: ReceiptLabel) {
+    private func transaction(_ page: inout ReceiptPage, title: ReceiptLabel) throws(ESCPOSError) {
         let content = page.content
         page.out.align(.center)
         page.header(compact: false)
@@ -112,6 +113,13 @@ public struct ReceiptRenderer: Sendable {
         if let payer = content.maskedPayerID { page.row(.payer, payer) }
         page.out.lineFeed()
         page.out.align(.center)
+        if let url = content.receiptURL, !url.isEmpty {
+            // The e-receipt link, when the content has one (never the payment QR of the prompt).
+            try page.out.qrCode(
+                url, moduleSize: options.qrModuleSize, errorCorrection: options.qrErrorCorrection,
+                forceRaster: options.rasterQR)
+            page.out.lineFeed()
+        }
         if content.kind == .cancel {
             for text in ReceiptLabel.cancelNote.texts(page.language) { page.centeredWrapped(text) }
         } else if content.kind == .sale {
@@ -152,8 +160,9 @@ public struct ReceiptRenderer: Sendable {
         var ruler = ""
         for column in 1...profile.columns { ruler += String(column % 10) }
         page.out.line(ruler)
-        page.out.line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789")
-        page.out.line("abcdefghijklmnopqrstuvwxyz !#$%&()*+,-./:;<=>?@[]^_{|}")
+        page.out.line("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        page.out.line("abcdefghijklmnopqrstuvwxyz")
+        page.out.line("0123456789 !#$%&()*+,-./:;<=>?@")
         page.out.line("¥1,234,567 ﾊﾝｶｸｶﾀｶﾅ")
         page.out.line("漢字 ひらがな カタカナ 全角ＡＢＣ")
         page.out.emphasis(true)
@@ -232,13 +241,13 @@ private struct ReceiptPage {
         let labelWidth = width(labels[0])
         if labelWidth + 1 + valueWidth <= columns {
             out.text(labels[0])
-            out.text(String(repeating: " ", count: columns - labelWidth - valueWidth))
+            out.spaces(columns - labelWidth - valueWidth)
             out.line(value)
         } else {
             out.line(labels[0])
             let lines = wrap(value, maximumLines: 2)
             for line in lines {
-                out.text(String(repeating: " ", count: max(0, columns - width(line))))
+                out.spaces(columns - width(line))
                 out.line(line)
             }
         }
@@ -268,6 +277,7 @@ private struct ReceiptPage {
     /// Line breaks in the text start new lines.
     func wrap(_ text: String, maximumLines: Int, width lineWidth: Int? = nil) -> [String] {
         let limit = lineWidth ?? (columns - 1)
+        if !text.utf8.contains(0x0A), !text.utf8.contains(0x0D), width(text) <= limit { return [text] }
         var lines: [String] = []
         var current = ""
         var currentWidth = 0

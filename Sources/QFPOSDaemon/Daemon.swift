@@ -109,10 +109,15 @@ public final class Daemon: Sendable {
             }
             if let sales {
                 group.addTask {
+                    // STATUS= follows the sales, at most once a second (it counts pending sales).
+                    var lastStatus = ContinuousClock.now - .seconds(2)
                     for await sale in sales.saleUpdates() {
                         self.events.publish(
                             EventNotification(method: EventName.saleUpdated, params: try JSONValue(encoding: sale)))
-                        try? self.notifier.status(await self.statusLine())
+                        if self.notifier.socketPath != nil, lastStatus.duration(to: .now) > .seconds(1) {
+                            lastStatus = .now
+                            try? self.notifier.status(await self.statusLine())
+                        }
                     }
                 }
             }

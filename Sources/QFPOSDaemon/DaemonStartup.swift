@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import Payments
+import QFPay
 
 /// Everything `qfposd` does before serving: load and validate the configuration, read the
 /// key, set up logging, build the libraries behind the seams, and make the ``Daemon``.
@@ -45,14 +47,84 @@ public struct DaemonStartup: Sendable {
     }
 }
 
-/// The libraries behind the daemon's seams, built from the configuration.
-struct DaemonServices: Sendable {
-    var sales: (any SalesPort)?
-    var devices: (any DevicesPort)?
+/// The libraries behind the daemon's seams, built from the configuration: the QFPay client
+/// and gateway, the journal, the payment pipeline (recovering unfinished sales at once), lane
+/// devices whose scans go to the pipeline, and lane printers.
+public struct DaemonServices: Sendable {
+    public var sales: (any SalesPort)?
+    public var devices: (any DevicesPort)?
+    /// The pipeline, for whoever needs more than the seam (benchmarks).
+    public var pipeline: PaymentPipeline?
 
-    static func make(configuration: DaemonConfiguration, key: QFPayKeyFile, logger: Logger) async throws
-        -> DaemonServices
-    {
-        DaemonServices(sales: nil, devices: nil)
+    /// Builds the services; unfinished sales in the journal start recovering immediately.
+    /// - Parameter policy: overrides the pipeline's timing (tests and benchmarks).
+    public static func make(
+        configuration: DaemonConfiguration, key: QFPayKeyFile, logger: Logger, policy: SalePolicy? = nil
+    ) async throws -> DaemonServices {
+        guard let baseURL = URL(string: configuration.gateway.baseURL) else {
+            throw DaemonError(.configurationInvalid, "gateway.base_url is not a URL")
+        }
+        let environment: QFPayConfiguration.Environment =
+            switch configuration.gateway.environment {
+            case "production": .production
+            case "test": .test
+            default: .custom(baseURL)
+            }
+        let timeout = Duration.milliseconds(Int64(configuration.gateway.timeoutSeconds * 1000))
+        let qfpay = QFPayConfiguration(
+            environment: configuration.gateway.baseURL == environment.baseURL.absoluteString
+                ? environment : .custom(baseURL),
+            appCode: configuration.gateway.appCode, key: Secret(key.key), merchantID: configuration.gateway.merchantID,
+            connectTimeout: min(timeout, .seconds(5)), requestTimeout: timeout)
+        // QFPay allows 400 requests a minute per merchant; the local sandbox is not QFPay.
+        let budget =
+            configuration.gateway.environment == "sandbox"
+            ? RequestBudget(requestsPerSecond: 1_000_000, requestsPerMinute: 60_000_000) : RequestBudget()
+        var clientLogger = logger
+        clientLogger[metadataKey: "component"] = "qfpay"
+        let gateway = QFPayGateway(client: QFPayClient(configuration: qfpay, budget: budget, logger: clientLogger))
+        let journal: Journal
+        do {
+            journal = try Journal(path: configuration.journalPath)
+        } catch {
+            throw DaemonError(.startFailed, "cannot open the journal \(configuration.journalPath)", underlying: error)
+        }
+        let devices = LaneDevices(configuration: configuration, logger: logger)
+        let printer = LanePrinter(configuration: configuration, logger: logger) { devices.publish($0) }
+        let payments = configuration.payments
+        let interval = payments.pollIntervalSeconds
+        let low = interval.first ?? 2
+        let high = interval.last ?? low
+        let schedule = stride(from: low, through: high, by: max((high - low) / 3, 0.001)).map {
+            Duration.milliseconds(Int64($0 * 1000))
+        }
+        let salePolicy =
+            policy
+            ?? SalePolicy(
+                scanTimeout: .milliseconds(Int64(payments.scanTimeoutSeconds * 1000)),
+                pollSchedule: schedule.isEmpty ? [.seconds(2)] : schedule,
+                pendingWindow: .milliseconds(Int64(payments.pollWindowSeconds * 1000)),
+                qrExpiry: .milliseconds(Int64(payments.qrExpirySeconds * 1000)))
+        var pipelineLogger = logger
+        pipelineLogger[metadataKey: "component"] = "payments"
+        let pipeline = PaymentPipeline(
+            journal: journal, gateway: gateway,
+            configuration: PaymentPipeline.Configuration(policy: salePolicy, printer: printer, logger: pipelineLogger))
+        let sales = PipelineSalesPort(pipeline: pipeline, defaultLane: configuration.lanes.first?.id ?? "default")
+        devices.routeScans { lane, code in
+            do {
+                _ = try await pipeline.provideScan(lane: lane, code: code)
+            } catch {
+                logger.notice("scan not taken", metadata: ["lane": "\(lane)", "error": "\(error)"])
+            }
+        }
+        Task {
+            do {
+                try await pipeline.recover()
+            } catch {
+                logger.error("recovery of unfinished sales failed", metadata: ["error": "\(error)"])
+            }
+        }
+        return DaemonServices(sales: sales, devices: devices, pipeline: pipeline)
     }
 }

@@ -16,16 +16,13 @@ public struct AuthCode: Sendable, Hashable, Codable, CustomStringConvertible, Cu
         PaymentCodeClassifier(allowsAllInOne: allowsAllInOne).classify(value)
     }
 
-    /// `text` with all but its first four and last four characters replaced by `•`; codes of
-    /// twelve characters or fewer keep only their last two characters, and of four or fewer none.
+    /// `text` with all but its first four and last four characters replaced by `•` (the length
+    /// is kept: `1346••••••••••4254`); codes of eight characters or fewer are masked entirely.
+    /// The same rule as the scanners' `ScanEvent.mask`.
     public static func mask(_ text: String) -> String {
         let characters = Array(text)
-        let count = characters.count
-        if count > 12 {
-            return String(characters.prefix(4)) + String(repeating: "•", count: count - 8)
-                + String(characters.suffix(4))
-        }
-        if count > 4 { return String(repeating: "•", count: count - 2) + String(characters.suffix(2)) }
-        return String(repeating: "•", count: count)
+        guard characters.count > 8 else { return String(repeating: "•", count: characters.count) }
+        return String(characters.prefix(4)) + String(repeating: "•", count: characters.count - 8)
+            + String(characters.suffix(4))
     }
 }

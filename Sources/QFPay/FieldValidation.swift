@@ -99,7 +99,7 @@ enum FieldValidation {
         if case .productBarcode(let symbology) = PaymentCodeClassifier().classify(value) {
             throw QFPayError(
                 .invalidField,
-                "auth_code \(AuthCode.mask(value)) is a \(symbology) product barcode, not a payment code",
+                "auth_code \(AuthCode.mask(value)) is a product barcode (\(symbology)), not a payment code",
                 field: field)
         }
     }

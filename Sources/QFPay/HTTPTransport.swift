@@ -20,18 +20,23 @@ final class HTTPTransport: Sendable {
 
     init(connectTimeout: Duration, requestTimeout: Duration) {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = requestTimeout.timeInterval
-        configuration.timeoutIntervalForResource = (connectTimeout + requestTimeout).timeInterval
+        // FoundationNetworking truncates timeouts to whole seconds (0.3 s would be 0, an instant
+        // timeout): round up, at least one second.
+        configuration.timeoutIntervalForRequest = Self.wholeSeconds(requestTimeout)
+        configuration.timeoutIntervalForResource = Self.wholeSeconds(connectTimeout + requestTimeout)
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         configuration.httpCookieStorage = nil
         configuration.httpShouldSetCookies = false
         configuration.urlCredentialStorage = nil
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
         self.requestTimeout = requestTimeout
     }
 
     deinit { session.finishTasksAndInvalidate() }
+
+    /// `duration` in seconds, rounded up to a whole second, at least one.
+    static func wholeSeconds(_ duration: Duration) -> Double { max(1, duration.timeInterval.rounded(.up)) }
 
     enum Failure: Error {
         case notSent(QFPayError)
@@ -41,7 +46,7 @@ final class HTTPTransport: Sendable {
     func send(_ request: SignedRequest) async -> Result<HTTPAnswer, Failure> {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
-        urlRequest.timeoutInterval = requestTimeout.timeInterval
+        urlRequest.timeoutInterval = Self.wholeSeconds(requestTimeout)
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         // A fresh connection per request: libcurl silently re-sends a request when a reused
         // connection dies before the answer starts, which would send a payment twice.
@@ -96,6 +101,17 @@ final class HTTPTransport: Sendable {
                     "transport error with \(host): \(error.code.name) \(error.userInfo[NSLocalizedDescriptionKey] ?? "")"
                 ))
         }
+    }
+}
+
+/// Refuses HTTP redirects: a payment is never re-sent elsewhere; the 3xx answer itself comes
+/// back, unsigned, and leaves the outcome unknown.
+private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }
 

@@ -52,6 +52,36 @@ public final class QFPayClient: Sendable {
         return await call(Path.query, parameters, priority: priority, summary: "query")
     }
 
+    /// Every record a query matches, page after page (`pageSize` rows a page, 100 by default)
+    /// until a page comes back short, as QFPay gives no total count. At most `maxPages` pages;
+    /// the first result that is not an answer, or an answer whose `respcd` is not 0000, ends it.
+    public func queryAllPages(
+        _ request: QueryRequest, priority: RequestBudget.Priority = .followUp, maxPages: Int = 100
+    ) async -> GatewayResult<[TransactionRecord]> {
+        var request = request
+        let pageSize = request.pageSize ?? 100
+        request.pageSize = pageSize
+        var records: [TransactionRecord] = []
+        for page in (request.page ?? 1)..<((request.page ?? 1) + max(1, maxPages)) {
+            request.page = page
+            switch await query(request, priority: priority) {
+            case .answered(let response):
+                guard response.respcd.isSuccess else {
+                    return .notSent(
+                        QFPayError(
+                            .invalidField,
+                            "the query of page \(page) was refused: \(response.respcd) \(response.resperr)",
+                            field: "respcd"))
+                }
+                records += response.records
+                if response.records.count < pageSize { return .answered(records) }
+            case .outcomeUnknown(let unknown): return .outcomeUnknown(unknown)
+            case .notSent(let error): return .notSent(error)
+            }
+        }
+        return .answered(records)
+    }
+
     /// `POST /trade/v1/refund`.
     public func refund(_ request: RefundRequest) async -> GatewayResult<RefundResponse> {
         let parameters: [String: String]

@@ -38,7 +38,8 @@ public struct QFPayConfiguration: Sendable {
     /// `X-QF-SIGNTYPE: SHA256`.
     public var signType: DigestAlgorithm
     /// Longest wait for the connection to be made. FoundationNetworking has no separate connect
-    /// timeout, so the whole exchange is bounded by `connectTimeout + requestTimeout`.
+    /// timeout, so the whole exchange is bounded by `connectTimeout + requestTimeout`. Both are
+    /// rounded up to whole seconds (FoundationNetworking counts in whole seconds).
     public var connectTimeout: Duration
     /// Longest wait for the answer once connected.
     public var requestTimeout: Duration
@@ -110,49 +111,5 @@ extension QFPayConfiguration: CustomStringConvertible {
     /// Never shows the key.
     public var description: String {
         "QFPayConfiguration(\(baseURL), app code \(appCode), mchid \(merchantID ?? "-"), \(signType.rawValue))"
-    }
-}
-
-/// How requests refused with HTTP 429 are retried: the same request (same `out_trade_no`) after a
-/// capped exponential backoff with full jitter, honouring `Retry-After` up to the cap.
-public struct RetryPolicy: Sendable, Hashable {
-    /// Attempts in all, the first included.
-    public var maxAttempts: Int
-    /// Backoff before the first retry.
-    public var initialBackoff: Duration
-    /// Longest backoff.
-    public var maxBackoff: Duration
-
-    public init(maxAttempts: Int = 5, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5))
-    {
-        self.maxAttempts = max(1, maxAttempts)
-        self.initialBackoff = initialBackoff
-        self.maxBackoff = maxBackoff
-    }
-
-    /// The backoff before retry number `retry` (1 for the first retry): uniformly random between
-    /// zero and `min(maxBackoff, initialBackoff * 2^(retry-1))`, or `retryAfter` if the gateway
-    /// asked for it, capped.
-    public func backoff(beforeRetry retry: Int, retryAfter: Duration? = nil) -> Duration {
-        if let retryAfter { return min(retryAfter, maxBackoff) }
-        let exponent = min(max(retry - 1, 0), 30)
-        let ceiling = min(maxBackoff, initialBackoff * (1 << exponent))
-        let ceilingNanoseconds = max(Int64(1), ceiling.nanoseconds)
-        return .nanoseconds(Int64.random(in: 0...ceilingNanoseconds))
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, saturating.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? Int64.max : product + attoseconds / 1_000_000_000
-    }
-
-    /// The duration in seconds as a floating-point number.
-    var timeInterval: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -41,8 +41,25 @@ public struct SandboxConfiguration: Sendable {
     /// The largest `txamt` per currency (10,000 USD or about that, in each currency's minimal unit).
     /// Currencies not listed are refused.
     public var amountLimits: [String: Int] = SandboxConfiguration.defaultAmountLimits
+    /// Request limits enforced with HTTP 429; none when `nil` (the default, so that tests polling
+    /// fast are not throttled).
+    public var rateLimits: RateLimits?
     /// Faults injected from the start (change them at run time with `SandboxServer.setFaults`).
     public var faults: SandboxFaults = SandboxFaults()
+
+    /// Requests allowed per sliding second and minute (real time).
+    public struct RateLimits: Sendable, Hashable {
+        public var perSecond: Int
+        public var perMinute: Int
+
+        public init(perSecond: Int = 100, perMinute: Int = 400) {
+            self.perSecond = perSecond
+            self.perMinute = perMinute
+        }
+
+        /// QFPay's published limits: 100 a second, 400 a minute.
+        public static let qfpay = RateLimits()
+    }
 
     public init(appCode: String, key: String, mchid: String) {
         self.appCode = appCode

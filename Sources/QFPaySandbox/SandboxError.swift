@@ -9,6 +9,8 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable {
         public static let bindFailed = Code(rawValue: "bind-failed")
         /// A URL the sandbox cannot use (only `http://host:port/...`).
         public static let unsupportedURL = Code(rawValue: "unsupported-url")
+        /// No connection could be made (refused, unreachable, connect timeout).
+        public static let connectionFailed = Code(rawValue: "connection-failed")
         /// The peer closed the connection before a whole answer arrived.
         public static let connectionClosed = Code(rawValue: "connection-closed")
         /// No answer in time.

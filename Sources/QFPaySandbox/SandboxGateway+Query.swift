@@ -9,7 +9,12 @@ extension SandboxGateway {
         var outTradeNo: String
         var payType: PayType
         var respcd: String
-        var json: PythonJSON
+        /// Builds the row's JSON; only rows that are answered are built.
+        var makeJSON: () -> PythonJSON
+        /// Whether money moved: a paid payment, a refund, a reversal (not the close of an unpaid order).
+        var movedMoney: Bool = true
+
+        var json: PythonJSON { makeJSON() }
     }
 
     /// `POST /trade/v1/query`.
@@ -93,30 +98,39 @@ extension SandboxGateway {
             QueryRow(
                 time: order.createdAt, syssn: order.syssn, outTradeNo: order.outTradeNo, payType: order.payType,
                 respcd: order.respcd,
-                json: row(
-                    order, syssn: order.syssn, origSyssn: nil, outTradeNo: order.outTradeNo, time: order.createdAt,
-                    paidAt: order.paidAt, amount: order.amount, cancel: cancel, respcd: order.respcd, errmsg: errmsg,
-                    type: "payment"))
+                makeJSON: {
+                    self.row(
+                        order, syssn: order.syssn, origSyssn: nil, outTradeNo: order.outTradeNo, time: order.createdAt,
+                        paidAt: order.paidAt, amount: order.amount, cancel: cancel, respcd: order.respcd,
+                        errmsg: errmsg,
+                        type: "payment")
+                })
         ]
         for refund in order.refunds {
             rows.append(
                 QueryRow(
                     time: refund.time, syssn: refund.syssn, outTradeNo: refund.outTradeNo, payType: order.payType,
                     respcd: "0000",
-                    json: row(
-                        order, syssn: refund.syssn, origSyssn: order.syssn, outTradeNo: refund.outTradeNo,
-                        time: refund.time, paidAt: refund.time, amount: refund.amount, cancel: "0", respcd: "0000",
-                        errmsg: "", type: "refund", requestTime: refund.requestTime)))
+                    makeJSON: {
+                        self.row(
+                            order, syssn: refund.syssn, origSyssn: order.syssn, outTradeNo: refund.outTradeNo,
+                            time: refund.time, paidAt: refund.time, amount: refund.amount, cancel: "0", respcd: "0000",
+                            errmsg: "", type: "refund", requestTime: refund.requestTime)
+                    }))
         }
         if let close = order.close, let syssn = close.syssn {
             var closeRow = QueryRow(
                 time: close.time, syssn: syssn, outTradeNo: order.outTradeNo, payType: order.payType,
                 respcd: "0000",
-                json: row(
-                    order, syssn: syssn, origSyssn: order.syssn, outTradeNo: order.outTradeNo, time: close.time,
-                    paidAt: close.time, amount: order.amount, cancel: "0", respcd: "0000", errmsg: "", type: "close",
-                    requestTime: close.requestTime))
+                makeJSON: {
+                    self.row(
+                        order, syssn: syssn, origSyssn: order.syssn, outTradeNo: order.outTradeNo, time: close.time,
+                        paidAt: close.time, amount: order.amount, cancel: "0", respcd: "0000", errmsg: "",
+                        type: "close",
+                        requestTime: close.requestTime)
+                })
             closeRow.outTradeNo = ""  // a close is found by its syssn or by time, not by the payment's number
+            closeRow.movedMoney = close.reversed
             rows.append(closeRow)
         }
         return rows

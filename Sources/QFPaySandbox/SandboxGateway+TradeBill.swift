@@ -8,7 +8,7 @@ extension SandboxGateway {
     ]
 
     /// `GET|POST /download/v1/trade_bill?trade_date=YYYY-MM-DD`: a zip holding one CSV of the day's
-    /// completed transactions (payments, refunds, closes, by `sysdtm`), or a JSON error.
+    /// transactions that moved money (paid payments, refunds, reversals, by `sysdtm`), or a JSON error.
     func tradeBill(_ fields: RequestFields, _ state: LedgerState, now: Date) throws -> GatewayResponse {
         _ = try fields.merchant(required: false)
         let text = try fields.required("trade_date")
@@ -23,7 +23,7 @@ extension SandboxGateway {
         var rows: [QueryRow] = []
         for order in state.orders { rows += queryRows(order) }
         for row in rows.sorted(by: { ($0.time, $0.syssn) < ($1.time, $1.syssn) })
-        where range.start <= row.time && row.time < range.end && row.respcd == "0000" {
+        where range.start <= row.time && row.time < range.end && row.respcd == "0000" && row.movedMoney {
             lines.append(
                 Self.billColumns.map { column in
                     if case .string(let value)? = row.json[column] { return Self.csvField(value) }

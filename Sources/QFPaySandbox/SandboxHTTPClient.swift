@@ -38,15 +38,20 @@ public enum SandboxHTTPClient {
         var target = url.path.isEmpty ? "/" : url.path
         if let query = url.query { target += "?" + query }
         let nanoseconds = Int64(timeout.seconds * 1e9)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(nanoseconds))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel)
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(nanoseconds))
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                            wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
+        } catch {
+            throw SandboxError(.connectionFailed, "cannot connect to \(host):\(port)", underlying: error)
+        }
         let deadline = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
             channel.channel.close(promise: nil)
         }
@@ -59,9 +64,16 @@ public enum SandboxHTTPClient {
                 for (name, value) in headers { head.headers.add(name: name, value: value) }
                 head.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
                 head.headers.replaceOrAdd(name: "Connection", value: "close")
-                try await outbound.write(.head(head))
-                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // With Content-Length, `.end` puts nothing on the wire: the server may have answered
+                // and closed before it is written. A failed write is reported only when no answer came.
+                var writeError: (any Error)?
+                do {
+                    try await outbound.write(.head(head))
+                    if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                    try await outbound.write(.end(nil))
+                } catch {
+                    writeError = error
+                }
                 var response: SandboxHTTPResponse?
                 for try await part in inbound {
                     switch part {
@@ -74,7 +86,8 @@ public enum SandboxHTTPClient {
                         if let response { return response }
                     }
                 }
-                throw SandboxError(.connectionClosed, "the connection closed before a whole answer")
+                throw SandboxError(
+                    .connectionClosed, "the connection closed before a whole answer", underlying: writeError)
             }
         } catch let error as SandboxError {
             if ContinuousClock.now - started >= timeout {

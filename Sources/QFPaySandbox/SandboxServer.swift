@@ -23,6 +23,7 @@ public final class SandboxServer: Sendable {
     private let gateway: SandboxGateway
     private let faultInjector: FaultInjector
     private let notifier: Notifier
+    private let rateLimiter: RateLimiter?
     private let logger: Logger
     private let running = Mutex<Running>(Running())
 
@@ -45,6 +46,7 @@ public final class SandboxServer: Sendable {
         self.ledger = SandboxLedger()
         self.logger = logger
         self.faultInjector = FaultInjector(configuration.faults)
+        self.rateLimiter = configuration.rateLimits.map(RateLimiter.init)
         let notifier = Notifier(configuration: configuration, clock: self.clock, ledger: ledger, logger: logger)
         self.notifier = notifier
         self.gateway = SandboxGateway(
@@ -206,6 +208,10 @@ public final class SandboxServer: Sendable {
                 case .head(let requestHead):
                     head = requestHead
                     body = []
+                    if requestHead.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                        try await outbound.write(
+                            .head(HTTPResponseHead(version: requestHead.version, status: .continue)))
+                    }
                 case .body(let buffer):
                     body += buffer.readableBytesView
                     if body.count > 1 << 20 {
@@ -231,8 +237,9 @@ public final class SandboxServer: Sendable {
         let request = GatewayRequest(
             method: head.method.rawValue, path: path, query: query, headers: head.headers.map { ($0.name, $0.value) },
             body: body)
-        let (delay, fault) =
-            SandboxGateway.apiPaths.contains(path) ? faultInjector.draw(path: path) : (nil, nil)
+        let isAPI = SandboxGateway.apiPaths.contains(path)
+        var (delay, fault) = isAPI ? faultInjector.draw(path: path) : (nil, nil)
+        if isAPI, let rateLimiter, !rateLimiter.admit() { fault = .tooManyRequests }
         if let delay { try await Task.sleep(for: delay) }
         var response: GatewayResponse
         switch fault {

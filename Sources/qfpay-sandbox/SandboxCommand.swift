@@ -94,7 +94,6 @@ struct SandboxCommand: AsyncParsableCommand {
         let server = try await SandboxServer.start(configuration, logger: Logger(label: "qfpay-sandbox"))
         FileHandle.standardOutput.write(Data("listening on http://\(host):\(server.port)\n".utf8))
         await Self.waitForTerminationSignal()
-        await server.stop()
     }
 
     private func makeConfiguration() throws -> SandboxConfiguration {
@@ -137,17 +136,11 @@ struct SandboxCommand: AsyncParsableCommand {
         return key ?? "615ED178BA524459976CE40FAB78000F"
     }
 
-    /// Returns on SIGINT or SIGTERM.
+    /// Returns never: SIGINT or SIGTERM end the process at once with status 0. The sandbox keeps
+    /// nothing on disk, so there is nothing to flush.
     private static func waitForTerminationSignal() async {
-        let (signals, continuation) = AsyncStream<Int32>.makeStream()
-        let sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-        for await _ in signals { break }
-        sources.forEach { $0.cancel() }
+        signal(SIGINT) { _ in _exit(0) }
+        signal(SIGTERM) { _ in _exit(0) }
+        while true { try? await Task.sleep(for: .seconds(3600)) }
     }
 }

@@ -31,8 +31,9 @@ private struct ScannerBenchmark {
     private func serial() throws -> [Duration] {
         let pty = try PseudoTerminal()
         let delivery = Delivery()
-        let scanner = SerialScanner(path: pty.devicePath, deviceID: "bench", settings: ScannerSettings(), logger: logger)
-        { output in delivery.deliver(output) }
+        let scanner = SerialScanner(
+            path: pty.devicePath, deviceID: "bench", settings: ScannerSettings(), logger: logger
+        ) { output in delivery.deliver(output) }
         try scanner.start()
         defer { scanner.stop() }
         let bytes = Array((Self.code + "\r").utf8)

@@ -10,12 +10,7 @@ enum GatewayOutput {
     ) throws {
         switch result {
         case .answered(let response):
-            if json {
-                FileHandle.standardOutput.write(Data(response.body))
-                if response.body.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
-            } else {
-                print(describe(response))
-            }
+            show(response, json: json, describe: describe)
             if !response.respcd.isSuccess { throw GatewayExit.declined }
         case .outcomeUnknown(let unknown):
             printError("outcome unknown (the request may have been processed; query it): \(unknown)")
@@ -24,6 +19,17 @@ enum GatewayOutput {
             printError("not sent: \(error.message)")
             throw GatewayExit.notSent
         }
+    }
+
+    /// Prints an answer: its raw body with `--json`, else its description.
+    static func show<R: GatewayResponse>(_ response: R, json: Bool, describe: (R) -> String) {
+        if json { writeRaw(response.body) } else { print(describe(response)) }
+    }
+
+    /// Writes a body exactly as it came, then a newline if it has none.
+    static func writeRaw(_ body: [UInt8]) {
+        FileHandle.standardOutput.write(Data(body))
+        if body.last != UInt8(ascii: "\n") { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 
     /// `respcd`, its meaning and `resperr`.

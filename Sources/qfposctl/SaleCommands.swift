@@ -63,14 +63,23 @@ struct SaleCommand: AsyncParsableCommand {
         let isTerminal = isatty(STDOUT_FILENO) == 1 && !options.json
         var current = first
         let started = ContinuousClock.now
+        var lastLine = ""
+        var shownQRCode = first.qrcode
         func show(_ sale: SaleInfo) {
             let elapsed = Int(started.duration(to: .now).components.seconds)
             if options.json { return }
+            if let qrcode = sale.qrcode, shownQRCode == nil {
+                shownQRCode = qrcode
+                print((isTerminal ? "\r\u{1B}[K" : "") + "QR code for the customer: \(qrcode)")
+            }
+            let line = SaleText.line(sale, elapsed: elapsed)
+            guard line != lastLine else { return }
+            lastLine = line
             if isTerminal {
-                print("\r\u{1B}[K" + SaleText.line(sale, elapsed: elapsed), terminator: "")
+                print("\r\u{1B}[K" + line, terminator: "")
                 fflush(nil)
             } else {
-                print(SaleText.line(sale, elapsed: elapsed))
+                print(line)
             }
         }
         show(current)

@@ -16,11 +16,12 @@ import Testing
             ], "defaultScanner": {"interCharacterTimeoutMilliseconds": 80}}
             """
         let configuration = try JSONDecoder().decode(DevicesConfiguration.self, from: Data(json.utf8))
-        #expect(configuration.devices.map(\.match) == [
-            .usb(vendorID: 0x0c2e, productID: 0x0b61), .usb(vendorID: 0x0c2e, productID: nil),
-            .serialNumber("17035B2A6E"), .devicePath("/dev/serial/by-id/usb-EPSON-if00"), .staticPath("/dev/ttyS0"),
-            .network(host: "192.168.1.50", port: 9100),
-        ])
+        #expect(
+            configuration.devices.map(\.match) == [
+                .usb(vendorID: 0x0c2e, productID: 0x0b61), .usb(vendorID: 0x0c2e, productID: nil),
+                .serialNumber("17035B2A6E"), .devicePath("/dev/serial/by-id/usb-EPSON-if00"), .staticPath("/dev/ttyS0"),
+                .network(host: "192.168.1.50", port: 9100),
+            ])
         let front = try #require(configuration.devices.first?.scanner)
         #expect(front.keyboardLayout == "jp")
         #expect(front.terminator == .crlf)

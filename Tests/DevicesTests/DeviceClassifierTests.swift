@@ -1,5 +1,6 @@
-@testable import Devices
 import Testing
+
+@testable import Devices
 
 /// Role precedence and the built-in table, on device facts as sysfs and udev give them.
 @Suite struct DeviceClassifierTests {
@@ -112,7 +113,20 @@ import Testing
         let second = DeviceClassifier.identity(of: facts(sysname: "ttyACM3"), transport: .serial)
         #expect(first == second)
         #expect(first == "usb-0c2e:0b61-SN1-if00-serial")
-        #expect(DeviceClassifier.identity(of: facts(serial: nil), transport: .serial) == "usb-0c2e:0b61-port1-4-if00-serial")
+        #expect(
+            DeviceClassifier.identity(of: facts(serial: nil), transport: .serial) == "usb-0c2e:0b61-port1-4-if00-serial"
+        )
+    }
+
+    @Test func anOnBoardSerialPortIsACandidateOnlyWhenAConfigurationPathNamesIt() throws {
+        let port = facts(sysname: "ttyS0", vendor: nil, product: nil, serial: nil)
+        #expect(classifier.classify(port) == nil)
+        let configuration = DevicesConfiguration(devices: [
+            DeviceRule(name: "rs232", match: .devicePath("/dev/ttyS0"), role: .scanner)
+        ])
+        let info = try #require(DeviceClassifier(configuration: configuration).classify(port))
+        #expect(info.role == .scanner)
+        #expect(info.id == "tty-/sys/devices/x/ttyS0")
     }
 
     @Test func virtualConsolesAndMiceAreNoCandidates() {

@@ -1,7 +1,7 @@
 import Devices
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `qfposd --list-devices [--json] [--config FILE]`, library side, under a umockdev testbed.
 @Suite struct DeviceReportTests {
@@ -47,6 +47,10 @@ import TestSupport
             #expect(devices[0]["configurationRule"] as? String == "lane1")
             #expect(devices[1]["node"] as? String == "10.0.0.9:9100")
             #expect(devices[1]["transport"] as? String == "network")
+            // The same JSON decodes back into the devices (what `qfposctl devices` can reuse).
+            struct Report: Decodable { let devices: [DeviceInfo] }
+            let decoded = try JSONDecoder().decode(Report.self, from: Data(json.utf8)).devices
+            #expect(decoded == (try DeviceReport.enumerateNow(configuration: configuration)))
         }
     }
 

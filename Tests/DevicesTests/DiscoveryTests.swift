@@ -2,8 +2,8 @@ import Devices
 import Foundation
 import Glibc
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Discovery, hot-plug and the device report against a umockdev testbed: no udev database, no
 /// rules ran, so roles come from what the devices themselves tell (or from properties a test
@@ -67,7 +67,7 @@ import TestSupport
             }
             defer { attachmentTask.cancel() }
             hub.start()
-            try monitor.start()
+            try await monitor.start()
             defer {
                 hub.stop()
                 monitor.stop()
@@ -109,12 +109,14 @@ import TestSupport
         }
     }
 
-    @Test func monitorPublishesAddAndRemoveForPrintersAndIgnoresNothingSilently() async throws {
+    @Test func monitorPublishesAddAndRemoveAndReportsIgnoredKeyboardsToo() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
             let monitor = DeviceMonitor(logger: logger)
             let events = Inbox<DeviceEvent>()
-            monitor.subscribe { events.put($0) }
-            try monitor.start()
+            let stream = monitor.events()
+            let task = Task { for await event in stream { events.put(event) } }
+            defer { task.cancel() }
+            try await monitor.start()
             defer { monitor.stop() }
             let printer = FakeDevices.usbPrinter()
             let keyboard = FakeDevices.keyboard(vendor: 0x046d, product: 0xc31c, serial: nil, manufacturer: "Logitech")
@@ -139,7 +141,7 @@ import TestSupport
             let monitor = DeviceMonitor(logger: logger)
             let events = Inbox<DeviceEvent>()
             monitor.subscribe { events.put($0) }
-            try monitor.start()
+            try await monitor.start()
             defer { monitor.stop() }
             guard case .added(let found) = try await events.next() else {
                 Issue.record("expected an add")
@@ -157,6 +159,83 @@ import TestSupport
             #expect(changed.id == found.id)
             #expect(changed.reason == "udev rule QFPOS_ROLE=scanner: Datalogic (PSC)")
             #expect(monitor.devices.count == 1)
+        }
+    }
+
+    @Test func aKeyboardWedgeScannerPluggedInIsGrabbedAndReadThroughTheHub() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let configuration = DevicesConfiguration(
+                defaultScanner: ScannerSettings(interCharacterTimeoutMilliseconds: 30_000, keyboardLayout: "jp"))
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let scans = Inbox<ScannerOutput>()
+            let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
+            let attachments = Inbox<ScannerAttachment>()
+            let stream = hub.attachments()
+            let task = Task { for await attachment in stream { attachments.put(attachment) } }
+            defer { task.cancel() }
+            hub.start()
+            try await monitor.start()
+            defer {
+                hub.stop()
+                monitor.stop()
+            }
+            let wedge = FakeDevices.keyboard()
+            try testbed.add(wedge.description)
+            try testbed.emulateEvdevGrab(on: wedge.node)
+            for syspath in wedge.syspaths { testbed.uevent(syspath, action: "add") }
+            guard case .attached(let device) = try await attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            #expect(device.transport == .keyboardWedge)
+            #expect(device.reason == "built-in table: Zebra (Symbol) (vendor 05e0)")
+            try testbed.replayEvemuEvents(EvemuScript.typing(Self.wechatCode, layout: .jp), on: wedge.node)
+            #expect(try await scanText(scans) == Self.wechatCode)
+        }
+    }
+
+    @Test func aScannerUdevNoLongerCallsAScannerIsDetached() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let monitor = DeviceMonitor(logger: logger)
+            let hub = ScannerHub(monitor: monitor, configuration: DevicesConfiguration(), logger: logger) { _ in }
+            let attachments = Inbox<ScannerAttachment>()
+            let stream = hub.attachments()
+            let task = Task { for await attachment in stream { attachments.put(attachment) } }
+            defer { task.cancel() }
+            hub.start()
+            try await monitor.start()
+            defer {
+                hub.stop()
+                monitor.stop()
+            }
+            let scanner = FakeDevices.cdcACMScanner()
+            try testbed.plug(scanner.description)
+            guard case .attached(let device) = try await attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            // A technician's local rule now says to leave it alone.
+            testbed.setProperty(scanner.nodeSyspath, "QFPOS_ROLE", "ignored")
+            testbed.uevent(scanner.nodeSyspath, action: "change")
+            #expect(try await attachments.next() == .detached(device))
+            #expect(monitor.devices.first?.role == .ignored)
+        }
+    }
+
+    @Test func udevLinksGiveTheStablePathAndAConfigurationCanNameIt() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let byID = "/dev/serial/by-id/usb-Honeywell_1900G_17035B2A6E-if00"
+            let scanner = FakeDevices.cdcACMScanner(
+                vendor: 0x4242, product: 0x0001,
+                extraProperties: ["DEVLINKS": "\(byID) /dev/serial/by-path/pci-0000:00:14.0-usb-0:3:1.0"])
+            try testbed.add(scanner.description)
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "by-id", match: .devicePath(byID), role: .scanner)
+            ])
+            let device = try #require(try DeviceReport.enumerateNow(configuration: configuration).first)
+            #expect(device.stablePath == byID)
+            #expect(device.role == .scanner)
+            #expect(device.reason == "config rule 'by-id' (path \(byID))")
         }
     }
 

@@ -18,7 +18,8 @@ enum EvemuScript {
             "1": 2, "2": 3, "3": 4, "4": 5, "5": 6, "6": 7, "7": 8, "8": 9, "9": 10, "0": 11,
         ]
         if let code = digits[character] { return (code, false) }
-        let letters = Array("qwertyuiop").enumerated().map { ($0.element, UInt16(16 + $0.offset)) }
+        let letters =
+            Array("qwertyuiop").enumerated().map { ($0.element, UInt16(16 + $0.offset)) }
             + Array("asdfghjkl").enumerated().map { ($0.element, UInt16(30 + $0.offset)) }
             + Array("zxcvbnm").enumerated().map { ($0.element, UInt16(44 + $0.offset)) }
         for (letter, code) in letters {

@@ -1,8 +1,9 @@
-@testable import Devices
 import Glibc
 import Logging
-import Testing
 import TestSupport
+import Testing
+
+@testable import Devices
 
 /// HID POS scanners (usage page 0x8C) with Honeywell's report layout.
 @Suite struct HIDPOSScannerTests {
@@ -48,8 +49,9 @@ import TestSupport
             let device = FakeDevices.hidPOSScanner()
             try testbed.add(device.description)
             let inbox = Inbox<ScannerOutput>()
-            let scanner = HIDPOSScanner(path: device.node, deviceID: "hidpos", settings: ScannerSettings(), logger: logger)
-            {
+            let scanner = HIDPOSScanner(
+                path: device.node, deviceID: "hidpos", settings: ScannerSettings(), logger: logger
+            ) {
                 inbox.put($0)
             }
             try scanner.start()

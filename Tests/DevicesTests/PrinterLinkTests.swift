@@ -171,7 +171,54 @@ struct PrinterLinkTests {
         let job = Support.job("plain")
         let id = link.submit(job)
         #expect(await Support.eventually { link.state(of: id) == .printed })
-        #expect(printer.received == job.bytes)
+        // Without GS r 1 the link cannot know when the printer has read the bytes: wait for them.
+        #expect(await Support.eventually { printer.received == job.bytes })
         #expect(printer.statusRequests == 0)
+    }
+
+    @Test("a job whose completion never comes is reported unconfirmed and is not sent again")
+    func unconfirmedJob() async throws {
+        let printer = try PrinterSimulator(answersPaperSensor: false)
+        defer { printer.stop() }
+        var options = Support.fastOptions
+        options.completionTimeoutMilliseconds = 300
+        let link = PrinterLink(
+            endpoint: .serial(path: printer.devicePath, settings: .init()), profile: try .named("epson-tm-t88-jp"),
+            logger: Support.quietLogger, options: options)
+        defer { link.close() }
+        let job = Support.job("maybe printed")
+        let id = link.submit(job)
+        #expect(await Support.eventually { if case .unconfirmed = link.state(of: id) { true } else { false } })
+        let requests = printer.statusRequests
+        #expect(await Support.eventually { printer.statusRequests >= requests + 12 })
+        #expect(printer.received == job.bytes)
+        let copy = try #require(link.reprint(id))
+        #expect(await Support.eventually { link.state(of: copy) != .queued && link.state(of: copy) != .sending })
+        #expect(await Support.eventually { printer.received == job.bytes + job.bytes })
+    }
+
+    @Test("paper running out after the job was sent keeps it awaiting completion, however long, and it is never resent")
+    func paperOutMidJob() async throws {
+        let printer = try PrinterSimulator(holdsPaperSensor: true)
+        defer { printer.stop() }
+        var options = Support.fastOptions
+        options.completionTimeoutMilliseconds = 3_000
+        let link = PrinterLink(
+            endpoint: .serial(path: printer.devicePath, settings: .init()), profile: try .named("epson-tm-t88-jp"),
+            logger: Support.quietLogger, options: options)
+        defer { link.close() }
+        let job = Support.job("long job")
+        let id = link.submit(job)
+        #expect(await Support.eventually { link.state(of: id) == .awaitingCompletion })
+        #expect(await Support.eventually { printer.heldPaperSensorAnswers == 1 })
+        printer.set(.paperOut)  // the printer stops with the job in its buffer
+        #expect(await Support.eventually { link.status.paperOut })
+        // Out of paper for longer than the completion timeout: the job must still be awaited.
+        try await Task.sleep(for: .seconds(4))
+        #expect(link.state(of: id) == .awaitingCompletion)
+        #expect(printer.received == job.bytes)
+        printer.set(.online)
+        #expect(await Support.eventually { link.state(of: id) == .printed })
+        #expect(printer.received == job.bytes)
     }
 }

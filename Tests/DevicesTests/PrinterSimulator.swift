@@ -28,6 +28,8 @@ final class PrinterSimulator: Sendable {
         var statusRequests = 0
         var heldPaperSensorAnswers = 0
         var statusBackEnabled = false
+        var answersPaperSensor = true
+        var holdsPaperSensor = false
         var stopped = false
     }
 
@@ -35,10 +37,16 @@ final class PrinterSimulator: Sendable {
     private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
 
-    /// Starts a simulator in `condition`.
-    init(condition: Condition = .online) throws {
+    /// Starts a simulator in `condition`; with `answersPaperSensor` false it ignores `GS r 1`
+    /// (a printer whose profile claims a feature it lacks).
+    /// With `holdsPaperSensor` it holds `GS r 1` answers (still printing) until the next `set(_:)`.
+    init(condition: Condition = .online, answersPaperSensor: Bool = true, holdsPaperSensor: Bool = false) throws {
         pty = try PseudoTerminal()
-        state.withLock { $0.condition = condition }
+        state.withLock {
+            $0.condition = condition
+            $0.answersPaperSensor = answersPaperSensor
+            $0.holdsPaperSensor = holdsPaperSensor
+        }
         let thread = Thread { [self] in
             self.run()
             self.done.signal()
@@ -56,6 +64,9 @@ final class PrinterSimulator: Sendable {
     /// Print data received so far (status requests removed).
     var received: [UInt8] { state.withLock { $0.received } }
 
+    /// `GS r 1` answers held back.
+    var heldPaperSensorAnswers: Int { state.withLock { $0.heldPaperSensorAnswers } }
+
     /// How many `DLE EOT` requests arrived.
     var statusRequests: Int { state.withLock { $0.statusRequests } }
 
@@ -63,6 +74,7 @@ final class PrinterSimulator: Sendable {
     func set(_ condition: Condition) {
         let (answers, statusBack) = state.withLock { state -> ([UInt8], Bool) in
             state.condition = condition
+            state.holdsPaperSensor = false
             var answers: [UInt8] = []
             if Self.canPrint(condition) {
                 answers = [UInt8](repeating: Self.paperSensorByte(condition), count: state.heldPaperSensorAnswers)
@@ -122,8 +134,8 @@ final class PrinterSimulator: Sendable {
                 guard available(3) else { break parsing }
                 switch bytes[index + 1] {
                 case 0x72:
-                    if condition == .silent {
-                    } else if canPrint(condition) {
+                    if condition == .silent || !state.answersPaperSensor {
+                    } else if canPrint(condition) && !state.holdsPaperSensor {
                         replies.append(paperSensorByte(condition))
                     } else {
                         state.heldPaperSensorAnswers += 1

@@ -1,5 +1,6 @@
-@testable import Devices
 import Testing
+
+@testable import Devices
 
 @Suite struct ScanValidatorTests {
     let source = ScanSource(deviceID: "d", node: "/dev/null", transport: .serial)

@@ -1,5 +1,6 @@
-@testable import Devices
 import Testing
+
+@testable import Devices
 
 @Suite struct SerialFrameDecoderTests {
     func feed(_ decoder: inout SerialFrameDecoder, _ bytes: [UInt8]) -> [SerialFrameDecoder.Output] {

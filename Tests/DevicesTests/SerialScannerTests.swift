@@ -1,9 +1,11 @@
-@testable import Devices
+import Foundation
 import Glibc
 import Logging
 import QFPay
-import Testing
 import TestSupport
+import Testing
+
+@testable import Devices
 
 /// Serial scanners over pty pairs, at the byte level.
 @Suite struct SerialScannerTests {
@@ -49,12 +51,14 @@ import TestSupport
     }
 
     @Test func aCodeSplitAcrossReadsArrivesWhole() async throws {
-        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .crlf))
+        // A generous timeout: however slowly the bytes come here, they are one code.
+        let (pty, scanner, inbox) = try attach(
+            ScannerSettings(terminator: .crlf, interCharacterTimeoutMilliseconds: 60_000))
         defer { scanner.stop() }
         let bytes = Array((Self.alipayCode + "\r\n").utf8)
         for byte in bytes {
             try pty.write([byte])
-            usleep(1_000)  // separate reads: the scanner sees the code a byte at a time
+            try await Task.sleep(for: .milliseconds(1))  // separate reads: the scanner sees a byte at a time
         }
         let event = try await nextScan(inbox)
         #expect(event.text == Self.alipayCode)
@@ -91,7 +95,7 @@ import TestSupport
     }
 
     @Test func withoutTerminatorSilenceEndsACode() async throws {
-        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: nil, interCharacterTimeoutMilliseconds: 30))
+        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: nil, interCharacterTimeoutMilliseconds: 200))
         defer { scanner.stop() }
         try pty.write(Self.wechatCode)
         #expect(try await nextScan(inbox).text == Self.wechatCode)
@@ -132,7 +136,8 @@ import TestSupport
     }
 
     @Test func aOneMegabyteFloodIsDroppedAsOverlongAndTheScannerKeepsWorking() async throws {
-        let (pty, scanner, inbox) = try attach(ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 2_000))
+        let (pty, scanner, inbox) = try attach(
+            ScannerSettings(terminator: .cr, interCharacterTimeoutMilliseconds: 60_000))
         defer { scanner.stop() }
         let flood = [UInt8](repeating: UInt8(ascii: "7"), count: 1 << 20)
         try pty.write(flood + [0x0D] + Array((Self.wechatCode + "\r").utf8))
@@ -143,7 +148,8 @@ import TestSupport
     }
 
     @Test func theLineIsConfiguredFromTheSettings() async throws {
-        let settings = ScannerSettings(baudRate: 19_200, dataBits: 7, parity: .even, stopBits: 2, flowControl: .hardware)
+        let settings = ScannerSettings(
+            baudRate: 19_200, dataBits: 7, parity: .even, stopBits: 2, flowControl: .hardware)
         let (pty, scanner, _) = try attach(settings)
         defer { scanner.stop() }
         var attributes = termios()
@@ -160,8 +166,9 @@ import TestSupport
         (8, .odd, tcflag_t(CS8), tcflag_t(PARENB | PARODD)),
         (5, .none, tcflag_t(CS5), tcflag_t(0)),
     ])
-    func dataBitsAndParityGoToTermios(dataBits: Int, parity: ScannerSettings.Parity, size: tcflag_t, parityBits: tcflag_t)
-    {
+    func dataBitsAndParityGoToTermios(
+        dataBits: Int, parity: ScannerSettings.Parity, size: tcflag_t, parityBits: tcflag_t
+    ) {
         var attributes = termios()
         attributes.c_cflag = tcflag_t(CS8 | PARENB)
         SerialPort.apply(ScannerSettings(dataBits: dataBits, parity: parity, flowControl: .software), to: &attributes)
@@ -175,5 +182,67 @@ import TestSupport
             path: "/nonexistent/ttyACM99", deviceID: "missing", settings: ScannerSettings(), logger: logger
         ) { _ in }
         #expect(throws: DevicesError.self) { try scanner.start() }
+    }
+}
+
+/// Static scanners (a path in the configuration, such as an RS-232 port or a pty) in `ScannerHub`.
+@Suite struct StaticScannerTests {
+    let logger = Logger(label: "test.devices.static")
+
+    @Test func aStaticScannerIsOpenedWhenItsNodeAppearsAndReopenedAfterItFails() async throws {
+        // DeviceMonitor talks to the process's umockdev testbed: take it so no other monitor runs.
+        try await UmockdevTestbed.withTestbed { _ in try await run() }
+    }
+
+    private func run() async throws {
+        let link = NSTemporaryDirectory() + "qfpos-static-\(UUID().uuidString)"
+        defer { unlink(link) }
+        let configuration = DevicesConfiguration(devices: [
+            DeviceRule(name: "rs232", match: .staticPath(link), role: .scanner)
+        ])
+        let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+        let scans = Inbox<ScannerOutput>()
+        let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
+        let attachments = Inbox<ScannerAttachment>()
+        let stream = hub.attachments()
+        let task = Task { for await attachment in stream { attachments.put(attachment) } }
+        defer { task.cancel() }
+        hub.start()
+        try await monitor.start()
+        defer {
+            hub.stop()
+            monitor.stop()
+        }
+        // The node is not there yet: the hub reports the failure and keeps trying.
+        guard case .failed(let device, let error) = try await attachments.next() else {
+            Issue.record("expected a failure first")
+            return
+        }
+        #expect(device.node == link)
+        #expect(error.code == .openFailed)
+        var pty: PseudoTerminal? = try PseudoTerminal()
+        #expect(symlink(pty!.devicePath, link) == 0)
+        let attached = try await attachments.next()
+        #expect(attached == .attached(device), "\(attached)")
+        try pty!.write("134567890123456789\r")
+        guard case .scan(let event) = try await scans.next() else {
+            Issue.record("expected a scan")
+            return
+        }
+        #expect(event.source.deviceID == "static-rs232")
+
+        // The line goes away (EIO): the scanner is closed, then opened again once it is back.
+        pty = nil
+        #expect(try await attachments.next() == .detached(device))
+        unlink(link)
+        let second = try PseudoTerminal()
+        #expect(symlink(second.devicePath, link) == 0)
+        #expect(try await attachments.next(where: { $0 == .attached(device) }) == .attached(device))
+        try second.write("284567890123456789\r")
+        guard case .scan(let again) = try await scans.next() else {
+            Issue.record("expected a scan after re-opening")
+            return
+        }
+        #expect(again.text == "284567890123456789")
     }
 }

@@ -1,6 +1,7 @@
-@testable import Devices
 import Foundation
 import Testing
+
+@testable import Devices
 
 /// The rules file and the built-in table are one list: the committed file must be the rendering.
 @Suite struct UdevRulesTests {
@@ -24,9 +25,11 @@ import Testing
             #expect(rendered.contains("# \(entry.maker): \(entry.families)"))
             switch entry.match {
             case .vendor(let id):
-                #expect(rendered.contains("ATTRS{idVendor}==\"\(id.hex4)\", ENV{QFPOS_ROLE}=\"\(entry.role.rawValue)\""))
+                #expect(
+                    rendered.contains("ATTRS{idVendor}==\"\(id.hex4)\", ENV{QFPOS_ROLE}=\"\(entry.role.rawValue)\""))
             case .manufacturer(let name):
-                #expect(rendered.contains("ATTRS{manufacturer}==\"\(name)*\", ENV{QFPOS_ROLE}=\"\(entry.role.rawValue)\""))
+                #expect(
+                    rendered.contains("ATTRS{manufacturer}==\"\(name)*\", ENV{QFPOS_ROLE}=\"\(entry.role.rawValue)\""))
             }
         }
         #expect(rendered.contains("ENV{ID_MM_DEVICE_IGNORE}=\"1\""))
@@ -41,7 +44,9 @@ import Testing
             // key op "value" pairs separated by ", ": quotes balanced, no stray characters.
             #expect(line.filter { $0 == "\"" }.count % 2 == 0, "unbalanced quotes: \(line)")
             for pair in line.components(separatedBy: ", ") {
-                #expect(pair.range(of: #"^[A-Z_]+(\{[A-Za-z0-9_]+\})?(==|!=|=|\+=)".*"$"#, options: .regularExpression) != nil, "bad pair: \(pair)")
+                #expect(
+                    pair.range(of: #"^[A-Z_]+(\{[A-Za-z0-9_]+\})?(==|!=|=|\+=)".*"$"#, options: .regularExpression)
+                        != nil, "bad pair: \(pair)")
             }
         }
     }

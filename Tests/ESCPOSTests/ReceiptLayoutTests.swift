@@ -15,9 +15,11 @@ struct ReceiptLayoutTests {
         var language: ReceiptContent.Language
         var raster = false
         var reprint = false
+        var receiptQR = false
 
         var fileName: String {
-            "\(profile)-\(kind.rawValue)-\(language.rawValue)\(raster ? "-raster" : "")\(reprint ? "-reprint" : "").bin"
+            "\(profile)-\(kind.rawValue)-\(language.rawValue)\(raster ? "-raster" : "")\(reprint ? "-reprint" : "")"
+                + "\(receiptQR ? "-qr" : "").bin"
         }
         var testDescription: String { fileName }
     }
@@ -37,6 +39,8 @@ struct ReceiptLayoutTests {
         cases.append(Case(profile: "generic-58", kind: .qrPrompt, language: .en))
         cases.append(Case(profile: "generic-58", kind: .sale, language: .ja))
         cases.append(Case(profile: "bixolon-srp-350", kind: .refund, language: .en))
+        cases.append(Case(profile: "epson-tm-t88-jp", kind: .sale, language: .en, receiptQR: true))
+        cases.append(Case(profile: "citizen-ct-s310", kind: .sale, language: .jaEn, raster: true, receiptQR: true))
         return cases
     }()
 
@@ -45,7 +49,9 @@ struct ReceiptLayoutTests {
 
     func render(_ testCase: Case) throws -> [UInt8] {
         let profile = try PrinterProfile.named(testCase.profile)
-        var content = ReceiptContent.sample(testCase.kind, language: testCase.language)
+        var content = ReceiptContent.sample(
+            testCase.kind, language: testCase.language,
+            qrURL: testCase.receiptQR ? "https://receipt.qfpay.example/r/20261127000300020012345678" : nil)
         content.isReprint = testCase.reprint
         return try ReceiptRenderer(profile: profile, options: .init(rasterQR: testCase.raster)).render(content)
     }
@@ -152,6 +158,18 @@ struct ReceiptLayoutTests {
         let plain = try ReceiptRenderer(profile: profile).render(.sample(.sale))
         let withDrawer = try ReceiptRenderer(profile: profile, options: .init(openDrawer: true)).render(.sample(.sale))
         #expect(withDrawer == plain + [0x1B, 0x70, 0, 50, 100])
+    }
+
+    @Test("a sale receipt never prints the payment QR of the prompt, only an e-receipt link")
+    func noPaymentQROnReceipts() throws {
+        let profile = try PrinterProfile.named("epson-tm-t88-jp")
+        var content = ReceiptContent.sample(.sale)
+        content.qrURL = "https://qr.qfpay.example/q/paid-already"
+        let plain = ReceiptPreview(bytes: try ReceiptRenderer(profile: profile).render(content), profile: profile)
+        #expect(plain.nativeQRPayloads.isEmpty)
+        content.receiptURL = "https://receipt.example/r/1"
+        let linked = ReceiptPreview(bytes: try ReceiptRenderer(profile: profile).render(content), profile: profile)
+        #expect(linked.nativeQRPayloads == ["https://receipt.example/r/1"])
     }
 
     @Test("a QR prompt without a URL is an error")

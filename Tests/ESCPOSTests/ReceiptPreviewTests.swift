@@ -28,6 +28,19 @@ struct ReceiptPreviewTests {
         #expect(preview.text == "日ｶﾀｶﾅ本 ¥500\n")
     }
 
+    @Test("a line longer than the paper wraps as the printer wraps it, full-width characters kept whole")
+    func wraps() throws {
+        let profile = try PrinterProfile.named("citizen-ct-s310")
+        var encoder = CommandEncoder(profile: profile)
+        encoder.begin()
+        encoder.line(String(repeating: "a", count: 31) + "日本")
+        encoder.size(width: 2, height: 1)
+        encoder.line(String(repeating: "b", count: 17))
+        let preview = ReceiptPreview(bytes: encoder.bytes, profile: profile)
+        #expect(
+            preview.text == String(repeating: "a", count: 31) + "\n日本\n" + String(repeating: "b", count: 16) + "\nb\n")
+    }
+
     @Test("unknown commands and a truncated stream become notes")
     func notes() {
         let preview = ReceiptPreview(bytes: [0x41, 0x0A, 0x1B, 0x7A, 0x01, 0x1D, 0x76, 0x30, 0x00, 0x10])

@@ -160,3 +160,15 @@ import Testing
         #expect(lines.withLock { $0 } == ["<4>two\\nlines code=1346••••••••4254 sale.id=\"S 1\"\n"])
     }
 }
+
+@Suite struct ExampleConfigurationTests {
+    @Test func theShippedExampleLoadsWithoutErrors() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/qfposd.example.yaml").path
+        let (configuration, problems) = try await ConfigurationLoader.load(path: path, environment: [:])
+        #expect(problems.filter { $0.severity == .error }.isEmpty, "\(problems)")
+        #expect(configuration.lanes.first?.scanner?.path == "/dev/qfpos/scanner-front")
+        #expect(configuration.control.group == "qfpos")
+        #expect(configuration.payments.pollWindowSeconds == 60)
+    }
+}

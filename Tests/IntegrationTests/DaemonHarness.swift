@@ -35,12 +35,13 @@ final class DaemonHarness: Sendable {
     private let runTask: Task<Void, any Error>
 
     /// The YAML every harness starts from; `extra` is appended (top-level keys).
-    static func yaml(directory: TemporaryDirectory, extra: String) -> String {
+    static func yaml(directory: TemporaryDirectory, extra: String, baseURL: String = "http://127.0.0.1:9") -> String {
         """
         gateway:
           environment: sandbox
-          base_url: http://127.0.0.1:9
-          app_code: TESTAPP
+          base_url: \(baseURL)
+          app_code: \(SandboxTestCredentials.appCode)
+          mchid: \(SandboxTestCredentials.mchid)
           key_file: \(directory.file("qfpay-key"))
         shop:
           name: Test Shop
@@ -50,17 +51,23 @@ final class DaemonHarness: Sendable {
         """
     }
 
+    /// - Parameters:
+    ///   - withServices: build the real payment pipeline, lane devices and printers from the
+    ///     configuration (the gateway must be reachable: a sandbox).
+    ///   - key: the QFPay key written to the key file.
     init(
         extraYAML: String = "", controlYAML: String = "", environment: [String: String] = [:],
-        sales: (any SalesPort)? = nil, devices: (any DevicesPort)? = nil
+        sales: (any SalesPort)? = nil, devices: (any DevicesPort)? = nil, withServices: Bool = false,
+        key: String = "test-key-never-logged", directory: TemporaryDirectory? = nil,
+        baseURL: String = "http://127.0.0.1:9"
     ) async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try directory ?? TemporaryDirectory()
         self.directory = directory
         socketPath = directory.file("run/control.sock")
-        try directory.write("qfpay-key", "test-key-never-logged\n")
+        try directory.write("qfpay-key", key + "\n")
         let yaml = Self.yaml(
             directory: directory,
-            extra: extraYAML + "\ncontrol:\n  socket_path: \(socketPath)\n" + controlYAML)
+            extra: extraYAML + "\ncontrol:\n  socket_path: \(socketPath)\n" + controlYAML, baseURL: baseURL)
         try directory.write("qfposd.yaml", yaml)
         let (configuration, problems) = try await ConfigurationLoader.load(
             path: directory.file("qfposd.yaml"), environment: [:])
@@ -68,9 +75,19 @@ final class DaemonHarness: Sendable {
             throw TestSupportError("test configuration invalid: \(error)")
         }
         self.configuration = configuration
+        let logger = Logger(label: "test.qfposd", factory: { _ in SwiftLogNoOpLogHandler() })
+        var sales = sales
+        var devices = devices
+        if withServices {
+            let services = try await DaemonServices.make(
+                configuration: configuration,
+                key: try QFPayKeyFile.load(configuredPath: directory.file("qfpay-key"), environment: [:]),
+                logger: logger)
+            sales = services.sales
+            devices = services.devices
+        }
         let daemon = Daemon(
-            configuration: configuration, environment: environment,
-            logger: Logger(label: "test.qfposd", factory: { _ in SwiftLogNoOpLogHandler() }), sales: sales,
+            configuration: configuration, environment: environment, logger: logger, sales: sales,
             devices: devices, reloadConfiguration: { configuration })
         self.daemon = daemon
         runTask = Task { try await daemon.run() }
@@ -94,11 +111,27 @@ final class DaemonHarness: Sendable {
         try await ControlClient.connect(socketPath: socketPath)
     }
 
-    /// Stops the daemon (drain) and waits for it; removes the directory.
-    func stop() async throws {
+    /// Stops the daemon (drain) and waits for it; removes the directory unless `keepDirectory`.
+    func stop(keepDirectory: Bool = false) async throws {
         daemon.send(.stop)
         try await runTask.value
-        directory.remove()
+        if !keepDirectory { directory.remove() }
+    }
+
+    /// The YAML of a gateway pointing at `sandbox` with the test credentials and one lane
+    /// `front` whose scanner and printer are the given paths.
+    static func sandboxYAML(baseURL: String, scanner: String?, printer: String?) -> String {
+        var yaml = """
+            payments:
+              poll_interval_seconds: "0.05-0.1"
+            lanes:
+              ids: [front]
+              front:
+
+            """
+        if let scanner { yaml += "    scanner:\n      path: \(scanner)\n      suffix: cr\n" }
+        if let printer { yaml += "    printer:\n      path: \(printer)\n" }
+        return yaml
     }
 }
 

@@ -34,9 +34,10 @@ struct SandboxFaultTests {
         try await withSandbox { sandbox in
             sandbox.injectFault(.dropAfterProcessing, path: payment)
             let params = SandboxTestClient.barcodePayment(amount: 100, authCode: "134676275354204254")
-            await #expect(throws: SandboxError.self) {
+            let error = await #expect(throws: SandboxError.self) {
                 _ = try await SandboxTestClient(sandbox).post(payment, params)
             }
+            #expect(error?.code == .connectionClosed)
             #expect(sandbox.ledger.order(outTradeNo: params["out_trade_no"]!)?.state == .paid)
             // The client resolves it by query, which answers normally.
             let rows = try await SandboxTestClient(sandbox).call(

@@ -218,6 +218,24 @@ struct SandboxPaymentTests {
         }
     }
 
+    @Test func theLedgerEndpointListsOrdersWithWhatEachCharged() async throws {
+        try await withSandbox { sandbox in
+            let client = SandboxTestClient(sandbox)
+            let paid = try await client.call(
+                "/trade/v1/payment", SandboxTestClient.barcodePayment(amount: 1200, authCode: "134676275354204254"))
+            _ = try await client.call("/trade/v1/payment", SandboxTestClient.qrPayment(amount: 300))
+            let response = try await SandboxHTTPClient.send(
+                method: "GET", url: sandbox.baseURL.appendingPathComponent("sandbox/v1/ledger"))
+            #expect(client.verifies(response))
+            let ledger = try SandboxTestClient.json(response)
+            #expect(ledger["total_charged"] as? Int == 1200)
+            let orders = try #require(ledger["orders"] as? [[String: Any]])
+            #expect(orders.map { $0["state"] as? String } == ["paid", "pending"])
+            #expect(orders.first?["syssn"] as? String == paid["syssn"] as? String)
+            #expect(orders.first?["charged"] as? Int == 1200)
+        }
+    }
+
     @Test func aQROrderIsPaidByItselfAfterTheConfiguredDelayInScaledTime() async throws {
         // 60 sandbox seconds at 6000× pass in 10 real milliseconds.
         try await withSandbox(configure: {

@@ -49,6 +49,23 @@ struct SandboxTradeBillTests {
                 "/trade/v1/payment",
                 SandboxTestClient.barcodePayment(
                     amount: 99, authCode: SandboxScenario.declined(.insufficientBalance).authCode()))
+            let reversed = try await client.call(
+                "/trade/v1/payment", SandboxTestClient.barcodePayment(amount: 70, authCode: "285123456789012345"))
+            let reversal = try await client.call(
+                "/trade/v1/reversal",
+                [
+                    "mchid": SandboxTestCredentials.mchid, "syssn": reversed["syssn"] as! String, "txamt": "70",
+                    "txdtm": SandboxTestClient.now(),
+                ])
+            let unpaid = try await client.call(
+                "/trade/v1/payment",
+                SandboxTestClient.barcodePayment(amount: 33, authCode: SandboxScenario.pendingForever.authCode()))
+            _ = try await client.call(
+                "/trade/v1/close",
+                [
+                    "mchid": SandboxTestCredentials.mchid, "syssn": unpaid["syssn"] as! String, "txamt": "33",
+                    "txdtm": SandboxTestClient.now(),
+                ])
             clock.advance(by: .seconds(86_400))
             _ = try await client.call(
                 "/trade/v1/payment", SandboxTestClient.barcodePayment(amount: 5, authCode: "134676275354204254"))
@@ -65,9 +82,14 @@ struct SandboxTradeBillTests {
             let csv = try #require(entries["trade_bill_20260401.csv"])
             let lines = csv.split(separator: "\r\n").map(String.init)
             #expect(lines.first?.hasPrefix("syssn,orig_syssn,out_trade_no,order_type") == true)
-            #expect(lines.count == 3)
+            // Payment, refund, the reversed payment and its reversal; not the decline, not the unpaid close.
+            #expect(lines.count == 5)
             #expect(lines[1].contains(",payment,800208,JPY,1200,"))
             #expect(lines[2].contains(",refund,800208,JPY,200,"))
+            #expect(lines[3].contains(",payment,800108,JPY,70,"))
+            #expect(lines[4].hasPrefix((reversal["syssn"] as! String) + "," + (reversed["syssn"] as! String) + ","))
+            #expect(lines[4].contains(",close,800108,JPY,70,"))
+            #expect(!csv.contains(unpaid["syssn"] as! String))
         }
     }
 

@@ -109,6 +109,20 @@ import Testing
         #expect(reasons == [.serverError, .connectionLost, .unparsableBody, .unexpectedStatus])
     }
 
+    @Test func redirectsAreNotFollowed() async throws {
+        let server = try ScriptedHTTPServer(
+            replies: [.answer(status: 307, headers: ["Location": "/elsewhere"], body: [])],
+            fallback: .signed(Self.paidBody))
+        defer { server.stop() }
+        guard case .outcomeUnknown(let unknown) = await client(server).pay(payment) else {
+            Issue.record("a redirect was followed or trusted")
+            return
+        }
+        #expect(unknown.reason == .unexpectedStatus)
+        #expect(unknown.httpStatus == 307)
+        #expect(server.requests.map(\.path) == ["/trade/v1/payment"])
+    }
+
     @Test func noAnswerInTimeIsAnUnknownOutcome() async throws {
         let server = try ScriptedHTTPServer(replies: [.hang])
         defer { server.stop() }
@@ -123,7 +137,7 @@ import Testing
 
     @Test func aRefusedConnectionIsNotSent() async throws {
         // A port bound but not listening: connections are refused, and no other test can take it.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -6,7 +6,8 @@ import Testing
     @Test func authCodesAreMaskedForLogs() {
         #expect(AuthCode.mask("134676275354204254") == "1346••••••••••4254")
         #expect(AuthCode("280000000000000012").description == "2800••••••••••0012")
-        #expect(AuthCode.mask("12345678") == "••••••78")
+        #expect(AuthCode.mask("1346123412344254") == "1346••••••••4254")
+        #expect(AuthCode.mask("12345678") == "••••••••")
         #expect(AuthCode.mask("123") == "•••")
         #expect(!"\(AuthCode("134676275354204254"))".contains("7627535420"))
         #expect(!String(reflecting: AuthCode("134676275354204254")).contains("7627535420"))
@@ -81,5 +82,40 @@ import Testing
                 == .notPaymentCode(reason: "22 digits match no wallet's payment code"))
         #expect(AuthCode("134676275354204254").classify() == .payment(wallet: .wechat, payType: .wechatBarcode))
         #expect(AuthCode("4901234567894").classify() == .productBarcode(symbology: "EAN-13"))
+    }
+}
+
+extension HelperTests {
+    @Test func lenientParsingReadsNumbersStringsAndNulls() throws {
+        let response = try PaymentResponse(
+            body: Array(#"{"respcd": "0000", "txamt": 12.0, "syssn": null, "txcurrcd": "", "qrcode": 5}"#.utf8))
+        #expect(response.amount == 12)
+        #expect(response.syssn == nil)
+        #expect(response.currency == nil)
+        #expect(response.qrcode == "5")
+        let odd = try QueryResponse(body: Array(#"{"respcd": "0000", "page": "one", "data": [1, {"respcd": 0}]}"#.utf8))
+        #expect(odd.page == nil)
+        #expect(odd.records.count == 1)
+        #expect(odd.records.first?.respcd == "0")
+    }
+
+    @Test func orderNumberTerminalsKeepOnlyLettersAndDigits() {
+        let generator = OrderNumberGenerator(terminal: "lane 2/Ａ", timeZone: TimeZone(identifier: "UTC")!)
+        let number = generator.paymentNumber(at: Fixtures.morning)
+        #expect(number.hasPrefix("Plane220261127003512"))
+    }
+
+    @Test func emptyAndHugeKeyFilesAreRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qfpay-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let empty = directory.appendingPathComponent("empty").path
+        let huge = directory.appendingPathComponent("huge").path
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        try String(repeating: "K", count: 70_000).write(toFile: huge, atomically: true, encoding: .utf8)
+        for path in [empty, huge] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            #expect(throws: QFPayError.self) { try Secret.load(fromFile: path) }
+        }
     }
 }

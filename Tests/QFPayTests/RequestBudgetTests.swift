@@ -44,3 +44,50 @@ import Testing
         #expect(await budget.recentCount == 2)
     }
 }
+
+extension RequestBudgetTests {
+    @Test func theSecondWindowHoldsUntilASecondHasPassed() async throws {
+        let clock = ManualClock()
+        let budget = RequestBudget(requestsPerSecond: 2, requestsPerMinute: 100, clock: clock)
+        try await budget.acquire(.payment)
+        try await budget.acquire(.payment)
+        let third = Task { try await budget.acquire(.payment) }
+        try await eventually { await budget.waitingCount == 1 && clock.sleeperCount == 1 }
+        clock.advance(by: .milliseconds(999))
+        // Still inside the second: the waiter sleeps on.
+        try await eventually { clock.sleeperCount == 1 }
+        #expect(await budget.waitingCount == 1)
+        clock.advance(by: .milliseconds(1))
+        try await third.value
+        #expect(await budget.recentCount == 3)
+    }
+
+    @Test func waitersOfOnePriorityAreServedInArrivalOrder() async throws {
+        let clock = ManualClock()
+        let budget = RequestBudget(requestsPerSecond: 1, requestsPerMinute: 100, clock: clock)
+        try await budget.acquire(.poll)
+        let order = OrderLog()
+        var tasks: [Task<Void, any Error>] = []
+        for index in 0..<3 {
+            tasks.append(
+                Task {
+                    try await budget.acquire(.poll)
+                    await order.append(index)
+                })
+            try await eventually { await budget.waitingCount == index + 1 }
+        }
+        for served in 1...3 {
+            try await eventually { clock.sleeperCount == 1 }
+            clock.advance(by: .seconds(1))
+            try await eventually { await order.values.count == served }
+        }
+        for task in tasks { try await task.value }
+        #expect(await order.values == [0, 1, 2])
+    }
+}
+
+/// Records the order in which tasks got through.
+actor OrderLog {
+    private(set) var values: [Int] = []
+    func append(_ value: Int) { values.append(value) }
+}

@@ -4,6 +4,15 @@ import QFPaySandbox
 import TestSupport
 import Testing
 
+/// The response of an answered call; anything else fails the test with what came instead.
+func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_sourceLocation) throws -> R {
+    guard case .answered(let response) = result else {
+        Issue.record("expected an answer, got \(result)", sourceLocation: sourceLocation)
+        throw EventuallyTimeout()
+    }
+    return response
+}
+
 /// Every endpoint of the client against the project's sandbox over real HTTP on 127.0.0.1.
 @Suite struct SandboxClientTests {
     static func client(
@@ -31,7 +40,7 @@ import Testing
                     var request = Self.barcode(.success, wallet: wallet)
                     request.goodsName = "缶コーヒー 1+1=2% ほか"
                     request.udid = "till-01"
-                    let response = try #require(await Self.client(sandbox, signType: signType).pay(request).response)
+                    let response = try answered(await Self.client(sandbox, signType: signType).pay(request))
                     #expect(response.respcd == .success)
                     #expect(response.payType == wallet.barcodePayType)
                     #expect(response.amount == 1200)
@@ -49,18 +58,18 @@ import Testing
         try await withSandbox { sandbox in
             let client = Self.client(sandbox)
             let request = Self.barcode(.pendingThenPaid(queries: 2))
-            let payment = try #require(await client.pay(request).response)
+            let payment = try answered(await client.pay(request))
             #expect(payment.respcd.classification == .pending)
             var states: [ResponseCode] = []
             for _ in 0..<3 {
-                let answer = try #require(await client.query(.order(request.outTradeNo)).response)
+                let answer = try answered(await client.query(.order(request.outTradeNo)))
                 #expect(answer.respcd == .success)
                 let row = try #require(answer.payment(outTradeNo: request.outTradeNo))
                 states.append(row.respcd)
             }
             #expect(states.map(\.classification) == [.pending, .pending, .success])
             let syssn = try #require(payment.syssn)
-            let paid = try #require(await client.query(.transaction(syssn: syssn)).response)
+            let paid = try answered(await client.query(.transaction(syssn: syssn)))
             #expect(paid.records.first?.paydtm != nil)
             #expect(paid.records.first?.cancel == TransactionRecord.CancelState.none)
         }
@@ -69,7 +78,7 @@ import Testing
     @Test(arguments: SandboxDecline.allCases)
     func aDeclinedPaymentIsAnAnswerThatFailed(_ decline: SandboxDecline) async throws {
         try await withSandbox { sandbox in
-            let response = try #require(await Self.client(sandbox).pay(Self.barcode(.declined(decline))).response)
+            let response = try answered(await Self.client(sandbox).pay(Self.barcode(.declined(decline))))
             #expect(response.respcd.rawValue == decline.rawValue)
             #expect(response.respcd.classification == .failed)
             #expect(response.respcd.isKnown)
@@ -83,14 +92,14 @@ import Testing
                 let request = PaymentRequest.dynamicQR(
                     outTradeNo: uniqueOutTradeNo("Q"), amount: 880, wallet: wallet, goodsName: "抹茶ラテ", noCredit: true,
                     expiresInMinutes: 10)
-                let created = try #require(await client.pay(request).response)
+                let created = try answered(await client.pay(request))
                 #expect(created.respcd.classification != .failed)
                 #expect(created.qrcode?.isEmpty == false)
                 #expect(created.payType == wallet.qrPayType)
-                let before = try #require(await client.query(.order(request.outTradeNo)).response)
+                let before = try answered(await client.query(.order(request.outTradeNo)))
                 #expect(before.payment(outTradeNo: request.outTradeNo)?.classification == .pending)
                 try sandbox.payQRCode(outTradeNo: request.outTradeNo)
-                let after = try #require(await client.query(.order(request.outTradeNo)).response)
+                let after = try answered(await client.query(.order(request.outTradeNo)))
                 #expect(after.payment(outTradeNo: request.outTradeNo)?.respcd == .success)
             }
         }
@@ -99,30 +108,25 @@ import Testing
     @Test func refundsArePartialAndRepeatedUpToThePaidAmount() async throws {
         try await withSandbox { sandbox in
             let client = Self.client(sandbox)
-            let payment = try #require(await client.pay(Self.barcode(.success, amount: 1000)).response)
+            let payment = try answered(await client.pay(Self.barcode(.success, amount: 1000)))
             let syssn = try #require(payment.syssn)
             let numbers = OrderNumberGenerator()
-            let first = try #require(
+            let first = try answered(
                 await client.refund(
-                    RefundRequest(outTradeNo: numbers.refundNumber(), originalSyssn: syssn, amount: 300)
-                )
-                .response)
+                    RefundRequest(outTradeNo: numbers.refundNumber(), originalSyssn: syssn, amount: 300)))
             #expect(first.respcd == .success)
             #expect(first.origSyssn == syssn)
             #expect(first.amount == 300)
             #expect(first.syssn != nil && first.syssn != syssn)
-            let second = try #require(
+            let second = try answered(
                 await client.refund(
-                    RefundRequest(outTradeNo: numbers.refundNumber(), originalSyssn: syssn, amount: 700)
-                )
-                .response)
+                    RefundRequest(outTradeNo: numbers.refundNumber(), originalSyssn: syssn, amount: 700)))
             #expect(second.respcd == .success)
-            let third = try #require(
-                await client.refund(RefundRequest(outTradeNo: numbers.refundNumber(), originalSyssn: syssn, amount: 1))
-                    .response)
+            let third = try answered(
+                await client.refund(RefundRequest(outTradeNo: numbers.refundNumber(), originalSyssn: syssn, amount: 1)))
             #expect(third.respcd.classification == .failed)
             #expect(sandbox.ledger.order(syssn: syssn)?.chargedAmount == 0)
-            let rows = try #require(await client.query(.transaction(syssn: syssn)).response).records
+            let rows = try answered(await client.query(.transaction(syssn: syssn))).records
             #expect(rows.contains { $0.orderType == .payment })
         }
     }
@@ -131,28 +135,25 @@ import Testing
         try await withSandbox { sandbox in
             let client = Self.client(sandbox)
             let pending = Self.barcode(.pendingForever)
-            _ = try #require(await client.pay(pending).response)
-            let closed = try #require(
+            _ = try answered(await client.pay(pending))
+            let closed = try answered(
                 await client.close(
                     CloseRequest(outTradeNo: pending.outTradeNo, amount: pending.amount), payType: pending.payType
-                )
-                .response)
+                ))
             #expect(closed.isCancelled)
             #expect(sandbox.ledger.order(outTradeNo: pending.outTradeNo)?.state == .closed)
 
             let paid = Self.barcode(.cancelUnsupported)
-            let payment = try #require(await client.pay(paid).response)
-            let refused = try #require(
-                await client.close(CloseRequest(syssn: payment.syssn, amount: paid.amount), payType: paid.payType)
-                    .response)
+            let payment = try answered(await client.pay(paid))
+            let refused = try answered(
+                await client.close(CloseRequest(syssn: payment.syssn, amount: paid.amount), payType: paid.payType))
             #expect(refused.respcd == .tryOtherMethod)
             #expect(refused.isCancelUnsupported)
 
             let quiet = Self.barcode(.cancelWithoutSyssn)
-            _ = try #require(await client.pay(quiet).response)
-            let noSyssn = try #require(
-                await client.close(CloseRequest(outTradeNo: quiet.outTradeNo, amount: quiet.amount), payType: nil)
-                    .response)
+            _ = try answered(await client.pay(quiet))
+            let noSyssn = try answered(
+                await client.close(CloseRequest(outTradeNo: quiet.outTradeNo, amount: quiet.amount), payType: nil))
             #expect(noSyssn.isCancelUnsupported)
             #expect(sandbox.ledger.order(outTradeNo: quiet.outTradeNo)?.state == .paid)
         }
@@ -164,12 +165,11 @@ import Testing
             configuration.cancelPaths[.alipayBarcode] = QFPayConfiguration.reversalPath
             let client = QFPayClient(configuration: configuration)
             let request = Self.barcode(.pendingForever, wallet: .alipay)
-            _ = try #require(await client.pay(request).response)
-            let closed = try #require(
+            _ = try answered(await client.pay(request))
+            let closed = try answered(
                 await client.close(
                     CloseRequest(outTradeNo: request.outTradeNo, amount: request.amount), payType: .alipayBarcode
-                )
-                .response)
+                ))
             #expect(closed.isCancelled)
             #expect(sandbox.ledger.requests(path: QFPayConfiguration.reversalPath).count == 1)
         }
@@ -178,17 +178,17 @@ import Testing
     @Test func theTradeBillOfADayIsAZipHoldingItsPayments() async throws {
         try await withSandbox { sandbox in
             let client = Self.client(sandbox)
-            let payment = try #require(await client.pay(Self.barcode(.success)).response)
+            let payment = try answered(await client.pay(Self.barcode(.success)))
             let syssn = try #require(payment.syssn)
             let today = String(TransactionTime.format(Date(), in: client.configuration.timeZone).prefix(10))
             for method in ["POST", "GET"] {
                 var configuration = client.configuration
                 configuration.tradeBillMethod = method
-                let bill = try #require(await QFPayClient(configuration: configuration).tradeBill(date: today).response)
+                let bill = try answered(await QFPayClient(configuration: configuration).tradeBill(date: today))
                 #expect(bill.isZip)
                 #expect(String(decoding: bill.body, as: UTF8.self).contains(syssn))
             }
-            let future = try #require(await client.tradeBill(date: "2099-01-01").response)
+            let future = try answered(await client.tradeBill(date: "2099-01-01"))
             #expect(!future.isZip)
             #expect(future.respcd?.isSuccess == false)
         }
@@ -201,13 +201,13 @@ import Testing
             for _ in 0..<5 {
                 let request = Self.barcode(.success, amount: 100)
                 numbers.insert(request.outTradeNo)
-                #expect(await client.pay(request).response?.respcd == .success)
+                #expect(try answered(await client.pay(request)).respcd == .success)
             }
             var seen: Set<String> = []
             var page = 1
             while true {
-                let answer = try #require(
-                    await client.query(QueryRequest(payType: .wechatBarcode, page: page, pageSize: 2)).response)
+                let answer = try answered(
+                    await client.query(QueryRequest(payType: .wechatBarcode, page: page, pageSize: 2)))
                 #expect(answer.records.count <= 2)
                 seen.formUnion(answer.records.compactMap(\.outTradeNo))
                 if answer.records.count < 2 { break }
@@ -215,6 +215,9 @@ import Testing
                 try #require(page < 10)
             }
             #expect(numbers.isSubset(of: seen))
+            let all = try answered(await client.queryAllPages(QueryRequest(payType: .wechatBarcode, pageSize: 2)))
+            #expect(Set(all.compactMap(\.outTradeNo)) == seen)
+            #expect(sandbox.ledger.requests(path: QFPayClient.Path.query).count == 2 * (page))
         }
     }
 
@@ -238,7 +241,7 @@ import Testing
                 // Sent exactly once: the transport never re-sends on its own.
                 let sent = sandbox.ledger.requests(path: QFPayClient.Path.payment)
                 #expect(sent.filter { $0.parameters["out_trade_no"] == request.outTradeNo }.count == 1)
-                let found = try #require(await client.query(.order(request.outTradeNo), priority: .followUp).response)
+                let found = try answered(await client.query(.order(request.outTradeNo), priority: .followUp))
                 #expect(found.payment(outTradeNo: request.outTradeNo)?.respcd == .success)
             }
         }
@@ -262,7 +265,7 @@ import Testing
             let request = Self.barcode(.success)
             sandbox.injectFault(.tooManyRequests, path: QFPayClient.Path.payment)
             sandbox.injectFault(.tooManyRequests, path: QFPayClient.Path.payment)
-            let response = try #require(await Self.client(sandbox).pay(request).response)
+            let response = try answered(await Self.client(sandbox).pay(request))
             #expect(response.respcd == .success)
             let sent = sandbox.ledger.requests(path: QFPayClient.Path.payment)
             #expect(sent.count == 3)
@@ -289,7 +292,7 @@ import Testing
         defer { receiver.stop() }
         try await withSandbox(configure: { $0.notifyURL = URL(string: receiver.baseURL + "/notify") }) { sandbox in
             let request = Self.barcode(.success)
-            let payment = try #require(await Self.client(sandbox).pay(request).response)
+            let payment = try answered(await Self.client(sandbox).pay(request))
             try await eventually { !receiver.requests.isEmpty }
             let received = try #require(receiver.requests.first)
             #expect(received.method == "POST")

@@ -38,7 +38,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     init(replies: [Reply], fallback: Reply = .answer(status: 500, headers: [:], body: [])) throws {
         self.replies = replies
         self.fallback = fallback
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -100,6 +100,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
+            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)  // never inherited by processes other tests start
             if lock.withLock({ stopped }) {
                 close(connection)
                 return

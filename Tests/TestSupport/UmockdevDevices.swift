@@ -174,7 +174,8 @@ public enum FakeDevices {
             path,
             properties: [
                 "SUBSYSTEM": "usb", "DEVTYPE": "usb_interface", "DRIVER": driver,
-                "INTERFACE": "\(Int(interfaceClass, radix: 16)!)/\(Int(subclass, radix: 16)!)/\(Int(`protocol`, radix: 16)!)",
+                "INTERFACE":
+                    "\(Int(interfaceClass, radix: 16)!)/\(Int(subclass, radix: 16)!)/\(Int(`protocol`, radix: 16)!)",
             ],
             attributes: [
                 "bInterfaceClass": interfaceClass, "bInterfaceSubClass": subclass, "bInterfaceProtocol": `protocol`,

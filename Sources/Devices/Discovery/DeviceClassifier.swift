@@ -9,7 +9,7 @@ struct DeviceClassifier: Sendable {
     /// The device as qfpos sees it, or nil when it is not a candidate at all (a mouse, a virtual
     /// console, a USB hub).
     func classify(_ facts: DeviceFacts) -> DeviceInfo? {
-        guard let transport = Self.transport(of: facts), let node = facts.devnode else { return nil }
+        guard let transport = transport(of: facts), let node = facts.devnode else { return nil }
         var info = DeviceInfo(
             id: Self.identity(of: facts, transport: transport), role: .ignored, transport: transport, reason: "",
             subsystem: facts.subsystem, node: node, stablePath: Self.stablePath(of: facts), syspath: facts.syspath,
@@ -22,7 +22,8 @@ struct DeviceClassifier: Sendable {
         }
         if let rule = configuration.rule(for: info, links: facts.devlinks) {
             info.configurationRule = rule.name
-            return settle(&info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts)
+            return settle(
+                &info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts)
         }
         return builtIn(&info, facts: facts)
     }
@@ -85,17 +86,27 @@ struct DeviceClassifier: Sendable {
         return info
     }
 
+    private func isNamedByPath(_ facts: DeviceFacts) -> Bool {
+        configuration.devices.contains { rule in
+            guard case .devicePath(let path) = rule.match else { return false }
+            return path == facts.devnode || facts.devlinks.contains(path)
+        }
+    }
+
     private func hasPOSUsagePage(_ facts: DeviceFacts) -> Bool {
         guard let descriptor = facts.hidReportDescriptor else { return false }
         return DeviceFacts.reportDescriptor(descriptor, declaresUsagePage: DeviceTable.hidPOSUsagePage)
     }
 
     /// How qfpos would talk to the device, or nil when it is no candidate.
-    static func transport(of facts: DeviceFacts) -> DeviceTransport? {
+    func transport(of facts: DeviceFacts) -> DeviceTransport? {
         switch facts.subsystem {
         case "tty":
-            // Only USB serial adapters, or ports named by our rules: not the 32 virtual consoles.
-            guard facts.vendorID != nil || facts.properties["QFPOS_ROLE"] != nil else { return nil }
+            // Only USB serial adapters, or ports named by our rules or by a configured path: not
+            // the 32 virtual consoles.
+            guard facts.vendorID != nil || facts.properties["QFPOS_ROLE"] != nil || isNamedByPath(facts) else {
+                return nil
+            }
             return .serial
         case "input":
             guard facts.sysname.hasPrefix("event"), facts.isKeyboard || facts.properties["QFPOS_ROLE"] != nil

@@ -20,13 +20,15 @@ public struct DeviceInfo: Sendable, Equatable, Hashable {
     public var stablePath: String?
     /// The sysfs path, for udev-discovered devices.
     public var syspath: String?
-    /// USB vendor and product ids.
+    /// USB vendor id.
     public var vendorID: UInt16?
+    /// USB product id.
     public var productID: UInt16?
     /// USB serial number, when the device reports one.
     public var serialNumber: String?
-    /// Manufacturer and product names as the device reports them.
+    /// Manufacturer name as the device reports it.
     public var vendor: String?
+    /// Product name as the device reports it.
     public var model: String?
     /// Whether udev had processed the device (false under a testbed or before udev finished).
     public var isInitialized: Bool
@@ -85,5 +87,58 @@ extension UInt16 {
     var hex4: String {
         let digits = String(self, radix: 16)
         return String(repeating: "0", count: Swift.max(0, 4 - digits.count)) + digits
+    }
+}
+
+extension DeviceInfo: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case id, role, transport, reason, subsystem, node, stablePath, syspath, vendorID, productID, serialNumber
+        case vendor, model, isInitialized = "initialized", configurationRule
+    }
+
+    /// The JSON of `qfposd --list-devices --json`: USB ids as four hex digits, absent fields omitted.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(role, forKey: .role)
+        try container.encode(transport, forKey: .transport)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(subsystem, forKey: .subsystem)
+        try container.encode(node, forKey: .node)
+        try container.encodeIfPresent(stablePath, forKey: .stablePath)
+        try container.encodeIfPresent(syspath, forKey: .syspath)
+        try container.encodeIfPresent(vendorID?.hex4, forKey: .vendorID)
+        try container.encodeIfPresent(productID?.hex4, forKey: .productID)
+        try container.encodeIfPresent(serialNumber, forKey: .serialNumber)
+        try container.encodeIfPresent(vendor, forKey: .vendor)
+        try container.encodeIfPresent(model, forKey: .model)
+        try container.encode(isInitialized, forKey: .isInitialized)
+        try container.encodeIfPresent(configurationRule, forKey: .configurationRule)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func hex(_ key: CodingKeys) throws -> UInt16? {
+            guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+            guard let value = UInt16(text, radix: 16) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not hex: \(text)")
+            }
+            return value
+        }
+        self.init(
+            id: try container.decode(String.self, forKey: .id),
+            role: try container.decode(DeviceRole.self, forKey: .role),
+            transport: try container.decode(DeviceTransport.self, forKey: .transport),
+            reason: try container.decode(String.self, forKey: .reason),
+            subsystem: try container.decode(String.self, forKey: .subsystem),
+            node: try container.decode(String.self, forKey: .node),
+            stablePath: try container.decodeIfPresent(String.self, forKey: .stablePath),
+            syspath: try container.decodeIfPresent(String.self, forKey: .syspath), vendorID: try hex(.vendorID),
+            productID: try hex(.productID),
+            serialNumber: try container.decodeIfPresent(String.self, forKey: .serialNumber),
+            vendor: try container.decodeIfPresent(String.self, forKey: .vendor),
+            model: try container.decodeIfPresent(String.self, forKey: .model),
+            isInitialized: try container.decodeIfPresent(Bool.self, forKey: .isInitialized) ?? true,
+            configurationRule: try container.decodeIfPresent(String.self, forKey: .configurationRule))
     }
 }

@@ -35,7 +35,7 @@ public final class DeviceMonitor: @unchecked Sendable {
 
     /// Opens the udev monitor, enumerates the present devices (publishing `.added` for each, and
     /// for the configuration's static devices), then follows changes. Throws when libudev is
-    /// unavailable.
+    /// unavailable. Blocks while it enumerates (sysfs reads): from async code use `start() async`.
     public func start() throws {
         try queue.sync {
             guard monitor == nil else { return }
@@ -53,6 +53,16 @@ public final class DeviceMonitor: @unchecked Sendable {
             source.resume()
             self.source = source
             logger.info("device discovery started", metadata: ["devices.count": "\(known.count)"])
+        }
+    }
+
+    /// `start()` from async code: the enumeration's blocking sysfs reads run on the monitor's
+    /// queue, not on the caller's executor.
+    public func start() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.start() })
+            }
         }
     }
 

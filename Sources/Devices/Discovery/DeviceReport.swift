@@ -66,26 +66,10 @@ public enum DeviceReport {
     }
 
     private static func renderJSON(_ devices: [DeviceInfo]) -> String {
-        let objects: [[String: Any]] = devices.map { device in
-            var object: [String: Any] = [
-                "id": device.id, "role": device.role.rawValue, "transport": device.transport.rawValue,
-                "reason": device.reason, "subsystem": device.subsystem, "node": device.node,
-                "initialized": device.isInitialized,
-            ]
-            object["stablePath"] = device.stablePath
-            object["syspath"] = device.syspath
-            object["vendorID"] = device.vendorID?.hex4
-            object["productID"] = device.productID?.hex4
-            object["serialNumber"] = device.serialNumber
-            object["vendor"] = device.vendor
-            object["model"] = device.model
-            object["configurationRule"] = device.configurationRule
-            return object
-        }
-        let options: JSONSerialization.WritingOptions = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        guard let data = try? JSONSerialization.data(withJSONObject: ["devices": objects], options: options) else {
-            return "{\"devices\": []}\n"
-        }
+        struct Report: Encodable { let devices: [DeviceInfo] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(Report(devices: devices)) else { return "{\"devices\": []}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -14,6 +14,7 @@ import Synchronization
 /// owner (the payments journal) keeps what must survive a restart and resubmits it.
 ///
 /// All I/O runs on one dedicated thread per link; the public methods only touch state under a lock.
+/// The thread runs until `close()`: dropping the last reference does not stop it.
 public final class PrinterLink: Sendable {
     /// Timing of the link. The defaults suit real printers; tests shorten them.
     public struct Options: Sendable, Hashable {
@@ -23,7 +24,8 @@ public final class PrinterLink: Sendable {
         public var statusTimeoutMilliseconds: Int32
         /// Pause between attempts to open a printer that is not there.
         public var reconnectMilliseconds: Int32
-        /// How long a sent job may wait for its `GS r 1` answer before it is declared unconfirmed.
+        /// How long a sent job may wait for its `GS r 1` answer, while the printer reports that it
+        /// can print, before it is declared unconfirmed.
         public var completionTimeoutMilliseconds: Int64
         /// Time allowed for a TCP connect.
         public var connectTimeoutMilliseconds: Int32
@@ -33,7 +35,7 @@ public final class PrinterLink: Sendable {
         /// Creates options.
         public init(
             statusPollMilliseconds: Int32 = 2_000, statusTimeoutMilliseconds: Int32 = 1_500,
-            reconnectMilliseconds: Int32 = 2_000, completionTimeoutMilliseconds: Int64 = 300_000,
+            reconnectMilliseconds: Int32 = 2_000, completionTimeoutMilliseconds: Int64 = 60_000,
             connectTimeoutMilliseconds: Int32 = 3_000, finishedJobsKept: Int = 32
         ) {
             self.statusPollMilliseconds = statusPollMilliseconds
@@ -325,6 +327,12 @@ public final class PrinterLink: Sendable {
     private func cycle(_ worker: inout Worker) throws(PrinterError) {
         guard let connection = worker.connection else { return }
         try refreshStatus(&worker, connection)
+        if let inFlight = worker.inFlight, !status.canPrint {
+            // The printer holds the job until paper is loaded or the cover closed: the clock
+            // for its completion answer starts again once it can print.
+            worker.inFlight?.deadline = max(
+                inFlight.deadline, MonotonicClock.milliseconds() + options.completionTimeoutMilliseconds)
+        }
         if let inFlight = worker.inFlight, MonotonicClock.milliseconds() > inFlight.deadline {
             unconfirmed(inFlight.id, reason: "no completion answer from the printer in time")
             worker.inFlight = nil

@@ -9,6 +9,8 @@ final class DescriptorReader: @unchecked Sendable {
     private let descriptor: Int32
     private let source: any DispatchSourceRead
     private let buffer: UnsafeMutableRawBufferPointer
+    /// Signalled by the cancel handler once the descriptor is closed.
+    private let closed = DispatchSemaphore(value: 0)
 
     /// - Parameters:
     ///   - chunkSize: the most bytes one `read` takes (a HID report size for hidraw, so that
@@ -40,15 +42,25 @@ final class DescriptorReader: @unchecked Sendable {
                 return
             }
         }
+        let closed = self.closed
         source.setCancelHandler {
             close(descriptor)
             buffer.deallocate()
+            closed.signal()
         }
     }
 
     /// Starts reading.
     func resume() { source.resume() }
 
-    /// Stops reading and closes the descriptor.
+    /// Stops reading; the descriptor is closed shortly after, on the reader's queue.
     func cancel() { source.cancel() }
+
+    /// Stops reading and returns once the descriptor is closed (an evdev grab released, a tty
+    /// free to be opened again). Must not be called on the reader's queue.
+    func cancelAndWait() {
+        source.cancel()
+        closed.wait()
+        closed.signal()  // later waiters return at once
+    }
 }

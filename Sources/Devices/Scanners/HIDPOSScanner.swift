@@ -51,14 +51,19 @@ public final class HIDPOSScanner: Scanner, @unchecked Sendable {
             self.reader = reader
             reader.resume()
         }
-        logger.info("HID POS scanner attached", metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)"])
+        logger.info(
+            "HID POS scanner attached", metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)"])
     }
 
+    /// Stops reading and closes the device; returns once it is closed. Must not be called from
+    /// the scanner's handler.
     public func stop() {
-        queue.sync {
-            reader?.cancel()
+        let stopped: DescriptorReader? = queue.sync {
+            let current = reader
             reader = nil
+            return current
         }
+        stopped?.cancelAndWait()
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

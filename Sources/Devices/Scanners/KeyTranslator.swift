@@ -40,6 +40,15 @@ final class KeyTranslator {
         self.context = context
         self.keymap = keymap
         self.state = state
+        lockNumLock()
+    }
+
+    /// Scanners that type on the keypad (KEY_KP0…KEY_KP9) expect Num Lock on, as a till keyboard
+    /// normally has it; a fresh xkb state has it off, which would turn digits into arrows.
+    private func lockNumLock() {
+        let index = xkb_keymap_mod_get_index(keymap, "Mod2")
+        guard index != XKB_MOD_INVALID, index < 32 else { return }
+        _ = xkb_state_update_mask(state, 0, 0, xkb_mod_mask_t(1) << index, 0, 0, 0)
     }
 
     deinit {
@@ -72,5 +81,6 @@ final class KeyTranslator {
         guard let fresh = xkb_state_new(keymap) else { return }
         xkb_state_unref(state)
         state = fresh
+        lockNumLock()
     }
 }

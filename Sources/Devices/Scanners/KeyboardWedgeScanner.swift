@@ -88,17 +88,22 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
         logger.info(
             "keyboard-wedge scanner attached",
             metadata: [
-                "device.path": "\(path)", "device.id": "\(source.deviceID)", "keyboard.layout": "\(settings.keyboardLayout)",
+                "device.path": "\(path)", "device.id": "\(source.deviceID)",
+                "keyboard.layout": "\(settings.keyboardLayout)",
             ])
     }
 
+    /// Stops reading and closes the device; returns once it is closed. Must not be called from
+    /// the scanner's handler.
     public func stop() {
-        queue.sync {
-            reader?.cancel()  // closing the descriptor releases the grab
+        let stopped: DescriptorReader? = queue.sync {
+            let current = reader
             reader = nil
             timer?.cancel()
             timer = nil
+            return current
         }
+        stopped?.cancelAndWait()  // closing the descriptor also releases an evdev grab
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {

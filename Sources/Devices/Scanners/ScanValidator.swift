@@ -33,8 +33,7 @@ struct ScanValidator: Sendable {
     }
 
     /// Validates a frame given as text (keyboard wedge).
-    func validate(text raw: String, symbology: String? = nil, completedAt: ContinuousClock.Instant) -> ScannerOutput
-    {
+    func validate(text raw: String, symbology: String? = nil, completedAt: ContinuousClock.Instant) -> ScannerOutput {
         var text = Substring(raw)
         if !settings.prefix.isEmpty, text.hasPrefix(settings.prefix) { text = text.dropFirst(settings.prefix.count) }
         if !settings.suffix.isEmpty, text.hasSuffix(settings.suffix) { text = text.dropLast(settings.suffix.count) }

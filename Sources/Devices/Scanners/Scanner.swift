@@ -4,7 +4,8 @@ public protocol Scanner: AnyObject, Sendable {
     var source: ScanSource { get }
     /// Opens the device and starts reading. Throws `DevicesError` when it cannot be opened.
     func start() throws
-    /// Stops reading and closes the device. Idempotent.
+    /// Stops reading and closes the device; returns once it is closed (so that it can be opened
+    /// again, and an evdev grab is released). Idempotent. Must not be called from the handler.
     func stop()
 }
 

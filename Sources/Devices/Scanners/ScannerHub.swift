@@ -25,9 +25,18 @@ public final class ScannerHub: @unchecked Sendable {
     private let queue = DispatchQueue(label: "qfpos.devices.scanners")
     // Confined to `queue`.
     private var scanners: [String: (info: DeviceInfo, scanner: any Scanner)] = [:]
+    /// Scanners that could not be opened yet (node not there or not accessible yet, grab held),
+    /// and how many attempts were made.
+    private var retries: [String: (device: DeviceInfo, attempts: Int)] = [:]
+    private var isRunning = false
     private var attachmentSubscribers: [Int: @Sendable (ScannerAttachment) -> Void] = [:]
     private var nextSubscriber = 0
     private var subscription: Int?
+
+    /// Delay between attempts to open a scanner that failed to open.
+    public static let retryInterval: DispatchTimeInterval = .milliseconds(250)
+    /// Attempts before giving up on a scanner until its next udev event (10 s).
+    public static let maximumAttempts = 40
 
     /// - Parameter handler: receives every scan and drop, on the scanner's queue; must not block.
     public init(
@@ -50,6 +59,7 @@ public final class ScannerHub: @unchecked Sendable {
         let present = monitor.devices
         queue.sync {
             subscription = token
+            isRunning = true
             for device in present where scanners[device.id] == nil { attachIfScanner(device) }
         }
     }
@@ -61,7 +71,9 @@ public final class ScannerHub: @unchecked Sendable {
         queue.sync {
             for (_, entry) in scanners { entry.scanner.stop() }
             scanners.removeAll()
+            retries.removeAll()
             subscription = nil
+            isRunning = false
         }
     }
 
@@ -86,6 +98,8 @@ public final class ScannerHub: @unchecked Sendable {
     }
 
     private func handle(_ event: DeviceEvent) {
+        guard isRunning else { return }
+        retries.removeValue(forKey: event.device.id)
         switch event {
         case .added(let device):
             attachIfScanner(device)
@@ -106,8 +120,12 @@ public final class ScannerHub: @unchecked Sendable {
         let handler = self.handler
         let onDisconnect: ScannerDisconnectHandler = { [weak self] source, _ in
             // The read failed before udev's remove arrived: close now, re-open on the next add.
+            // A static device has no udev events: try to open it again.
             guard let self else { return }
-            self.queue.async { self.detach(source.deviceID) }
+            self.queue.async {
+                self.detach(source.deviceID)
+                if device.subsystem == "config" { self.scheduleRetry(device, attempts: 0) }
+            }
         }
         do {
             let scanner: any Scanner
@@ -128,14 +146,34 @@ public final class ScannerHub: @unchecked Sendable {
                 return
             }
             try scanner.start()
+            retries.removeValue(forKey: device.id)
             scanners[device.id] = (device, scanner)
             notify(.attached(device))
-        } catch let error as DevicesError {
-            logger.error(
-                "cannot attach scanner", metadata: ["device.id": "\(device.id)", "error": "\(error)"])
-            notify(.failed(device, error))
         } catch {
-            notify(.failed(device, DevicesError(.openFailed, "\(error)")))
+            let error = error as? DevicesError ?? DevicesError(.openFailed, "\(error)")
+            let attempts = (retries[device.id]?.attempts ?? 0) + 1
+            if attempts == 1 {
+                logger.error("cannot attach scanner", metadata: ["device.id": "\(device.id)", "error": "\(error)"])
+                notify(.failed(device, error))
+            }
+            // The node may not be accessible yet (udev still applying permissions) or the grab
+            // may be held for a moment: try again; a bad layout or line setting will not improve.
+            if error.code == .openFailed || error.code == .grabFailed { scheduleRetry(device, attempts: attempts) }
+        }
+    }
+
+    private func scheduleRetry(_ device: DeviceInfo, attempts: Int) {
+        guard attempts < Self.maximumAttempts else {
+            retries.removeValue(forKey: device.id)
+            logger.error("giving up on scanner until it is plugged again", metadata: ["device.id": "\(device.id)"])
+            return
+        }
+        retries[device.id] = (device, attempts)
+        queue.asyncAfter(deadline: .now() + Self.retryInterval) { [weak self] in
+            guard let self, self.isRunning, let pending = self.retries[device.id], pending.attempts == attempts,
+                self.scanners[device.id] == nil
+            else { return }
+            self.attachIfScanner(pending.device)
         }
     }
 

@@ -60,23 +60,30 @@ public final class SerialScanner: Scanner, @unchecked Sendable {
         }
         logger.info(
             "serial scanner attached",
-            metadata: ["device.path": "\(path)", "device.id": "\(source.deviceID)", "serial.baud": "\(settings.baudRate)"])
+            metadata: [
+                "device.path": "\(path)", "device.id": "\(source.deviceID)", "serial.baud": "\(settings.baudRate)",
+            ])
     }
 
+    /// Stops reading and closes the device; returns once it is closed. Must not be called from
+    /// the scanner's handler.
     public func stop() {
-        queue.sync {
-            reader?.cancel()
+        let stopped: DescriptorReader? = queue.sync {
+            let current = reader
             reader = nil
             timer?.cancel()
             timer = nil
+            return current
         }
+        stopped?.cancelAndWait()
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         let now = ContinuousClock.now
         decoder.feed(bytes) { output in deliver(output, at: now) }
         timer?.schedule(
-            deadline: decoder.hasPendingBytes ? .now() + .milliseconds(settings.interCharacterTimeoutMilliseconds)
+            deadline: decoder.hasPendingBytes
+                ? .now() + .milliseconds(settings.interCharacterTimeoutMilliseconds)
                 : .distantFuture)
     }
 

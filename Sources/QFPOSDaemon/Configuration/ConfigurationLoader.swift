@@ -152,6 +152,15 @@ public enum ConfigurationLoader {
                 problems.add(
                     .error, key: "lanes.ids", "lane id \(lane.id.debugDescription) must be letters, digits, - or _")
             }
+            for (role, spec) in [("scanner", lane.scanner), ("printer", lane.printer)] {
+                guard let match = spec?.match, spec?.path == nil else { continue }
+                let kind = match.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+                if !["usb", "serial", "path"].contains(kind) || !match.contains(":") {
+                    problems.add(
+                        .error, key: "lanes.\(lane.id).\(role).match",
+                        "must be usb:VVVV[:PPPP], serial:NUMBER or path:/dev/..., got \(match.debugDescription)")
+                }
+            }
             if lane.scanner == nil {
                 problems.add(.warning, key: "lanes.\(lane.id).scanner", "no scanner: set path or match")
             }

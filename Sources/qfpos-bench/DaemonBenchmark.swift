@@ -1,0 +1,200 @@
+import ControlProtocol
+import Foundation
+import Glibc
+import Logging
+import QFPaySandbox
+import TestSupport
+
+/// The daemon's figures: time from start to READY, resident memory idle and after 10,000 sales,
+/// and the round trip of `daemon.status` over the socket. Runs the `qfposd` built next to this
+/// benchmark as a child process, against an in-process sandbox.
+func runDaemonBenchmark() async throws {
+    print("== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes)")
+    let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
+    let sandbox = try await SandboxServer.start(.testing(), logger: logger)
+    defer { Task { await sandbox.stop() } }
+    let bench = try DaemonBench(baseURL: sandbox.baseURL.absoluteString)
+    defer { bench.remove() }
+
+    var readyTimes: [Double] = []
+    for _ in 0..<10 {
+        let started = ContinuousClock.now
+        let daemon = try bench.spawn()
+        guard bench.waitForReady() else { throw TestSupportError("qfposd did not get ready") }
+        readyTimes.append(started.duration(to: .now).milliseconds)
+        kill(daemon, SIGTERM)
+        bench.reap(daemon)
+    }
+    readyTimes.sort()
+    print(
+        String(
+            format: "start to READY: median %.1f ms, min %.1f ms, max %.1f ms (10 starts)", readyTimes[5],
+            readyTimes[0], readyTimes[9]))
+
+    let daemon = try bench.spawn()
+    guard bench.waitForReady() else { throw TestSupportError("qfposd did not get ready") }
+    defer {
+        kill(daemon, SIGTERM)
+        bench.reap(daemon)
+    }
+    try await Task.sleep(for: .seconds(1))
+    print(
+        "RSS idle: \(DaemonBench.residentKilobytes(of: daemon) / 1024) MB (\(DaemonBench.residentKilobytes(of: daemon)) kB)"
+    )
+
+    let client = try await ControlClient.connect(socketPath: bench.socketPath)
+    var roundTrips: [Double] = []
+    roundTrips.reserveCapacity(10_000)
+    for _ in 0..<10_000 {
+        let started = ContinuousClock.now
+        _ = try await client.call(MethodName.daemonStatus)
+        roundTrips.append(started.duration(to: .now).microseconds)
+    }
+    roundTrips.sort()
+    print(
+        String(
+            format: "daemon.status round trip: p50 %.0f µs, p99 %.0f µs, max %.0f µs (10,000 calls)",
+            roundTrips[5_000], roundTrips[9_900], roundTrips[9_999]))
+
+    let started = ContinuousClock.now
+    for half in 0..<2 {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<16 {
+                group.addTask {
+                    let connection = try await ControlClient.connect(socketPath: bench.socketPath)
+                    for index in stride(from: lane, to: 5_000, by: 16) {
+                        let serial = half * 5_000 + index
+                        let code = SandboxScenario.success.authCode(serial: 10_000_000 + serial)
+                        _ = try await connection.call(
+                            MethodName.saleStart,
+                            [
+                                "amount": 100, "auth_code": .string(code), "order_id": .string("BENCH-\(serial)"),
+                                "lane": .string("l\(lane)"),
+                            ])
+                    }
+                    await connection.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        while try await client.call(MethodName.daemonStatus)["sales_pending"]?.integerValue ?? 0 > 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let sales = (half + 1) * 5_000
+        let rss = DaemonBench.residentKilobytes(of: daemon)
+        print("RSS after \(sales) sales: \(rss / 1024) MB (\(rss) kB)")
+    }
+    let seconds = started.duration(to: .now).milliseconds / 1000
+    print(
+        String(
+            format: "10,000 sales through the socket in %.1f s (%.0f sales/s, 16 connections)", seconds,
+            10_000 / seconds))
+    await client.close()
+}
+
+/// The files and child process of the daemon benchmark.
+struct DaemonBench: Sendable {
+    let directory: String
+    let socketPath: String
+    let notifyPath: String
+    private let notifyDescriptor: Int32
+
+    init(baseURL: String) throws {
+        var template = Array("/tmp/qfpos-bench-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed") }
+        directory = String(cString: made)
+        socketPath = directory + "/control.sock"
+        notifyPath = directory + "/notify"
+        try SandboxTestCredentials.key.write(toFile: directory + "/key", atomically: false, encoding: .utf8)
+        chmod(directory + "/key", 0o600)
+        let yaml = """
+            gateway:
+              environment: sandbox
+              base_url: \(baseURL)
+              app_code: \(SandboxTestCredentials.appCode)
+              mchid: \(SandboxTestCredentials.mchid)
+              key_file: \(directory)/key
+            shop:
+              name: Bench
+            lanes:
+              ids: [\((0..<16).map { "l\($0)" }.joined(separator: ", "))]
+            payments:
+              poll_interval_seconds: "0.05-0.1"
+            journal:
+              path: \(directory)/journal.sqlite
+            control:
+              socket_path: \(socketPath)
+            log:
+              level: warning
+            """
+        try yaml.write(toFile: directory + "/qfposd.yaml", atomically: false, encoding: .utf8)
+        notifyDescriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(notifyPath.utf8)) }
+        let descriptor = notifyDescriptor
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+    }
+
+    /// Starts the `qfposd` next to this executable.
+    func spawn() throws -> pid_t {
+        let executable =
+            URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
+            .deletingLastPathComponent().appendingPathComponent("qfposd").path
+        let arguments = [executable, "--config", directory + "/qfposd.yaml"]
+        let environment = ["NOTIFY_SOCKET=\(notifyPath)", "PATH=/usr/bin:/bin"]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 2, directory + "/qfposd.log", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let cArguments = arguments.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup($0) } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, nil, cArguments, cEnvironment)
+        guard status == 0 else { throw TestSupportError("cannot start \(executable): \(status)") }
+        return pid
+    }
+
+    /// Waits (10 s at most) for READY=1 on the notify socket.
+    func waitForReady() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var poller = pollfd(fd: notifyDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 10_000) > 0 else { return false }
+            let count = buffer.withUnsafeMutableBytes { recv(notifyDescriptor, $0.baseAddress, $0.count, 0) }
+            if count > 0, String(decoding: buffer[0..<count], as: UTF8.self).contains("READY=1") { return true }
+        }
+    }
+
+    func reap(_ pid: pid_t) {
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    func remove() {
+        close(notifyDescriptor)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// VmRSS of `pid` in kB, from /proc.
+    static func residentKilobytes(of pid: pid_t) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
+
+extension Duration {
+    fileprivate var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+    fileprivate var microseconds: Double { milliseconds * 1000 }
+}

@@ -1,0 +1,106 @@
+import ControlProtocol
+import Foundation
+import QFPOSDaemon
+import QFPay
+import QFPaySandbox
+import TestSupport
+import Testing
+
+/// Drain on stop, reload, and the methods around a sale, through the socket with the real
+/// pipeline against the sandbox.
+@Suite struct DaemonLifecycleTests {
+    private func harness(_ sandbox: SandboxServer, scanner: String? = nil, printer: String? = nil) async throws
+        -> DaemonHarness
+    {
+        try await DaemonHarness(
+            extraYAML: DaemonHarness.sandboxYAML(
+                baseURL: sandbox.baseURL.absoluteString, scanner: scanner, printer: printer),
+            withServices: true, key: SandboxTestCredentials.key, baseURL: sandbox.baseURL.absoluteString)
+    }
+
+    @Test func stoppingDrainsAPendingSaleAndRefusesNewOnes() async throws {
+        try await withSandbox { sandbox in
+            let harness = try await harness(sandbox)
+            let till = try await harness.connect()
+            _ = try await till.call(MethodName.eventsSubscribe)
+            var events = till.events.makeAsyncIterator()
+            let code = SandboxScenario.pendingThenPaid(queries: 10).authCode(serial: 99)
+            _ = try await till.call(
+                MethodName.saleStart, ["amount": 300, "auth_code": .string(code), "order_id": "DR-1"])
+            _ = await EndToEndTests.events(&events) { $0.params["state"] == "pending" }
+            harness.daemon.send(.stop)
+            let draining = await EndToEndTests.events(&events) { $0.method == EventName.daemonStatus }
+            #expect(draining.last?.params["state"] == "draining")
+            await #expect {
+                _ = try await till.call(MethodName.saleStart, ["amount": 100, "order_id": "DR-2"])
+            } throws: { error in
+                (error as? RPCError)?.reason == .draining
+            }
+            let paid = await EndToEndTests.events(&events) { $0.params["state"] == "paid" }
+            #expect(paid.last?.params["sale_id"] == "DR-1", "the pending sale finished before the daemon stopped")
+            await till.close()
+            try await harness.stop()
+            #expect(sandbox.ledger.orders().filter { $0.amount == 300 }.count == 1)
+        }
+    }
+
+    @Test func cancelListAndSimulatedScanGoThroughTheSocket() async throws {
+        try await withSandbox { sandbox in
+            let harness = try await harness(sandbox)
+            let till = try await harness.connect()
+            let waiting = try await till.call(
+                MethodName.saleStart, ["amount": 700, "order_id": "CX-1"], as: SaleInfo.self)
+            #expect(waiting.state == "awaiting_scan")
+            let again = try await till.call(
+                MethodName.saleStart, ["amount": 700, "order_id": "CX-1"], as: SaleInfo.self)
+            #expect(again.outTradeNo == waiting.outTradeNo, "the same order id is the same sale")
+            await #expect {
+                _ = try await till.call(MethodName.saleStart, ["amount": 100, "order_id": "CX-2"])
+            } throws: { error in
+                (error as? RPCError)?.code == RPCError.Code.conflict
+            }
+            let cancelled = try await till.call(MethodName.saleCancel, ["sale_id": "CX-1"], as: SaleInfo.self)
+            #expect(["cancelling", "cancelled"].contains(cancelled.state))
+            _ = try await till.call(MethodName.saleStart, ["amount": 900, "order_id": "CX-3"])
+            let code = SandboxScenario.success.authCode(serial: 31)
+            let scanned = try await till.call(MethodName.scanSimulate, ["lane": "front", "code": .string(code)])
+            #expect(scanned["sale"]?["sale_id"] == "CX-3")
+            await #expect {
+                _ = try await till.call(MethodName.scanSimulate, ["lane": "front", "code": "4901234567894"])
+            } throws: { error in
+                (error as? RPCError)?.reason == "not_a_payment_code"
+            }
+            let list = try await till.call(MethodName.saleList, ["limit": 10])
+            let ids = (list["sales"]?.arrayValue ?? []).compactMap { $0["sale_id"]?.stringValue }
+            #expect(Set(ids) == ["CX-1", "CX-3"])
+            await #expect {
+                _ = try await till.call(MethodName.saleGet, ["sale_id": "NOPE"])
+            } throws: { error in
+                (error as? RPCError)?.reason == .saleNotFound
+            }
+            await till.close()
+            try await harness.stop()
+        }
+    }
+
+    @Test func devicesListShowsTheLanesScannerAndReloadIsAnnounced() async throws {
+        try await withSandbox { sandbox in
+            let scanner = try PseudoTerminal()
+            let harness = try await harness(sandbox, scanner: scanner.devicePath)
+            let till = try await harness.connect()
+            let devices = try await till.call(MethodName.devicesList)["devices"]?.arrayValue ?? []
+            let lanes = devices.filter { $0["node"] == .string(scanner.devicePath) }
+            #expect(lanes.first?["lane"] == "front", "devices: \(devices)")
+            #expect(lanes.first?["role"] == "scanner")
+            _ = try await till.call(MethodName.eventsSubscribe, ["events": ["daemon.status"]])
+            var events = till.events.makeAsyncIterator()
+            harness.daemon.send(.reload)
+            let reloaded = await EndToEndTests.events(&events) { $0.params["reloaded"] == true }
+            #expect(reloaded.last?.params["state"] == "running")
+            let after = try await till.call(MethodName.devicesList)["devices"]?.arrayValue ?? []
+            #expect(after.contains { $0["node"] == .string(scanner.devicePath) })
+            await till.close()
+            try await harness.stop()
+        }
+    }
+}
