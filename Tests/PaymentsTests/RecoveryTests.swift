@@ -62,7 +62,7 @@ struct RecoveryTests {
 
 struct DrainTests {
     @Test func drainingCancelsSalesWaitingForAScanAndWaitsForTheRestToSettle() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let waiting = orderID("wait")
             _ = try await pipeline.startSale(SaleRequest(orderID: waiting, amount: 100, flow: .barcode, lane: "1"))
