@@ -409,8 +409,8 @@ public final class Journal: Sendable {
         return machine.refunds
     }
 
-    /// Raw SQL for tests and diagnostics that plant or inspect rows (never used by the pipeline).
-    public func execute(_ sql: String) throws {
+    /// Raw SQL for tests that plant or inspect rows (never used by the pipeline).
+    func execute(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
     }
 }

@@ -39,3 +39,7 @@ public struct SaleReceipt: Sendable, Equatable {
         self.at = at
     }
 }
+
+/// The earlier name of `SaleReceipt`, kept for code that spells it `Payments.ReceiptContent`
+/// (the ESC/POS module has its own `ReceiptContent`; prefer `SaleReceipt`).
+public typealias ReceiptContent = SaleReceipt

@@ -202,7 +202,9 @@ public struct SaleStateMachine: Sendable {
         lastMessage = reason
         state = cancelRequested ? .cancelling(.waitingForMinimumAge, .till) : .pending
         unknowns = 1
-        return Action(journal: true, timer: policy.unknownDelay(attempt: 1))
+        // The till has given up on the sale: resolve it at the poll pace, not the retry backoff.
+        let delay = cancelRequested ? policy.pollDelay(after: 0) : policy.unknownDelay(attempt: 1)
+        return Action(journal: true, timer: delay)
     }
 
     private mutating func paymentNotSent(_ reason: String) -> Action {

@@ -57,7 +57,7 @@ struct FaultSoakTests {
             }
             #expect(ids.count == 500)
             // Sales flagged needs-attention keep being resolved: wait for every one to settle.
-            for id in ids { _ = try #require(await pipeline.waitFor(id) { $0.status.isSettled }) }
+            for id in ids { _ = try await pipeline.waitWithin(id, seconds: 60) { $0.status.isSettled } }
 
             let journal = try harness.files.open()
             let summaries = Dictionary(

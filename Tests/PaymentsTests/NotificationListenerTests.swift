@@ -60,7 +60,7 @@ struct NotificationListenerTests {
         let id = orderID("notify")
         _ = try await pipeline.startSale(
             SaleRequest(orderID: id, amount: 2500, flow: .dynamicQR, wallet: .wechat, lane: id))
-        return try #require(await pipeline.waitFor(id) { $0.qrcode != nil && $0.syssn != nil })
+        return try await pipeline.waitWithin(id) { $0.qrcode != nil && $0.syssn != nil }
     }
 
     @Test func aGenuineNotificationIsAcknowledgedAfterTheCommitAndConfirmedByQuery() async throws {

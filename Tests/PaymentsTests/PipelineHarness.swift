@@ -10,14 +10,24 @@ import TestSupport
 /// A pipeline over a fresh journal and an in-process sandbox on 127.0.0.1, with the production
 /// schedule sped up `speed` times.
 struct PipelineHarness: Sendable {
-    /// The production schedule's shape at test speed: polls every 10–30 ms, a 3 s window (long
-    /// enough for a loaded machine to make its queries), no close before 300 ms, no scan after
-    /// 1 s, QR codes expiring after 1.5 s.
+    /// The production schedule's shape at test speed: polls every 10–30 ms, a 3 s window, no
+    /// close before 300 ms, no scan after 1 s, QR codes expiring after 1.5 s. Tests whose
+    /// outcome must not depend on a window (a starved test process could outlive a short one)
+    /// use `patient`.
     static var testPolicy: SalePolicy {
         SalePolicy(
             scanTimeout: .seconds(1), pollSchedule: [.milliseconds(10), .milliseconds(20), .milliseconds(30)],
             pendingWindow: .seconds(3), minimumAgeBeforeClose: .milliseconds(300), qrExpiry: .milliseconds(1500),
             unknownRetryDelay: .milliseconds(10), unknownBackoffLimit: .milliseconds(100))
+    }
+
+    /// The test schedule with windows (pending, QR, scan) of a minute: nothing closes on its own.
+    static var patient: SalePolicy {
+        var policy = testPolicy
+        policy.pendingWindow = .seconds(60)
+        policy.qrExpiry = .seconds(60)
+        policy.scanTimeout = .seconds(60)
+        return policy
     }
 
     let server: SandboxServer
@@ -44,10 +54,11 @@ struct PipelineHarness: Sendable {
     /// A new pipeline on the harness's journal (a restart when one ran before).
     func pipeline(
         printer: (any ReceiptPrinter)? = nil,
+        policy: SalePolicy? = nil,
         crashPoint: (@Sendable (PaymentPipeline.CrashPoint) -> Bool)? = nil
     ) throws -> PaymentPipeline {
         let configuration = PaymentPipeline.Configuration(
-            policy: policy, printer: printer,
+            policy: policy ?? self.policy, printer: printer,
             logger: Logger(label: "test.payments", factory: { _ in SwiftLogNoOpLogHandler() }),
             crashPoint: crashPoint)
         return PaymentPipeline(journal: try files.open(), gateway: gateway, configuration: configuration)
@@ -71,7 +82,7 @@ func orderID(_ prefix: String = "o") -> String { "\(prefix)-\(UUID().uuidString.
 
 /// Waits for a condition with a generous liveness bound (never a timing assertion).
 func eventually(
-    _ what: String, within seconds: Double = 10, _ condition: () async throws -> Bool
+    _ what: String, within seconds: Double = 30, _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
@@ -88,9 +99,16 @@ struct HarnessTimeout: Error, CustomStringConvertible {
 
 extension PaymentPipeline {
     /// Waits until the sale is settled (or flagged), bounded for liveness.
-    func settledWithin(_ saleID: String, seconds: Double = 10) async throws -> SaleSnapshot {
+    func settledWithin(_ saleID: String, seconds: Double = 30) async throws -> SaleSnapshot {
+        try await waitWithin(saleID, seconds: seconds) { $0.status.isSettled || $0.status == .needsAttention }
+    }
+
+    /// Waits until the sale satisfies `condition`, bounded for liveness.
+    func waitWithin(
+        _ saleID: String, seconds: Double = 30, _ condition: @escaping @Sendable (SaleSnapshot) -> Bool
+    ) async throws -> SaleSnapshot {
         let result = try await withThrowingTaskGroup(of: SaleSnapshot?.self) { group in
-            group.addTask { await self.settled(saleID) }
+            group.addTask { await self.waitFor(saleID, condition) }
             group.addTask {
                 try await Task.sleep(for: .seconds(seconds))
                 throw HarnessTimeout(what: "sale \(saleID) settled")

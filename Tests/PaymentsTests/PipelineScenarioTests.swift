@@ -38,7 +38,7 @@ struct PipelineScenarioTests {
         .slowNetworkThenPaid(queries: 1), .resultUnknownThenPaid(queries: 2),
     ])
     func aPendingPaymentIsQueriedUntilPaid(_ scenario: SandboxScenario) async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let sale = try await sell(scenario, on: harness, pipeline: pipeline)
             #expect(sale.status == .paid)
@@ -77,7 +77,7 @@ struct PipelineScenarioTests {
     }
 
     @Test func aPaymentThatFailsWhilePendingIsFailed() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let sale = try await sell(
                 .pendingThenDeclined(queries: 2, .customerClosed), on: harness, pipeline: pipeline)
@@ -101,7 +101,11 @@ struct PipelineScenarioTests {
 
     @Test(arguments: [SandboxScenario.cancelUnsupported, .cancelWithoutSyssn])
     func aPaidOrderWhoseAnswerWasLostAndTheTillCancelledIsRefunded(_ scenario: SandboxScenario) async throws {
-        try await PipelineHarness.run { harness in
+        // Lost answers are asked about only after a minute, so the cancel always comes first.
+        var policy = PipelineHarness.patient
+        policy.unknownRetryDelay = .seconds(60)
+        policy.unknownBackoffLimit = .seconds(60)
+        try await PipelineHarness.run(policy: policy) { harness in
             let pipeline = try harness.pipeline()
             harness.server.injectFault(.dropAfterProcessing, path: "/trade/v1/payment")
             let id = orderID()
@@ -115,14 +119,14 @@ struct PipelineScenarioTests {
     }
 
     @Test func aDynamicQRSaleIsPrintedAndPaidWhenTheCustomerScans() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let printer = CollectingPrinter()
             let pipeline = try harness.pipeline(printer: printer)
             let id = orderID()
             let started = try await pipeline.startSale(
                 SaleRequest(orderID: id, amount: 3000, flow: .dynamicQR, wallet: .alipay, lane: "qr"))
             #expect(started.order.payType == .alipayQR)
-            let offered = try #require(await pipeline.waitFor(id) { $0.qrcode != nil })
+            let offered = try await pipeline.waitWithin(id) { $0.qrcode != nil }
             #expect(offered.status == .pending)
             try await eventually("the QR code printed") { printer.kinds.contains(.qrCode) }
             try harness.server.payQRCode(outTradeNo: offered.order.outTradeNo)
@@ -147,13 +151,13 @@ struct PipelineScenarioTests {
     }
 
     @Test func aDynamicQRSaleCancelledByTheTillIsClosed() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let printer = CollectingPrinter()
             let pipeline = try harness.pipeline(printer: printer)
             let id = orderID()
             _ = try await pipeline.startSale(
                 SaleRequest(orderID: id, amount: 500, flow: .dynamicQR, wallet: .wechat, lane: "qr"))
-            _ = try #require(await pipeline.waitFor(id) { $0.qrcode != nil })
+            _ = try await pipeline.waitWithin(id) { $0.qrcode != nil }
             _ = try await pipeline.cancel(id)
             let sale = try await pipeline.settledWithin(id)
             #expect(sale.status == .cancelled)
@@ -229,7 +233,7 @@ struct PipelineScenarioTests {
     }
 
     @Test func aProductBarcodeIsRefusedAndTheSaleKeepsWaiting() async throws {
-        try await PipelineHarness.run { harness in
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
             let pipeline = try harness.pipeline()
             let id = orderID()
             _ = try await pipeline.startSale(SaleRequest(orderID: id, amount: 100, flow: .barcode, lane: id))
@@ -295,6 +299,23 @@ struct PipelineScenarioTests {
                 }
             }
             #expect(seen == [.awaitingScan, .submitting, .failed])
+        }
+    }
+
+    @Test func aReprintIsMarkedAndSalesAreListedByStatusAndLane() async throws {
+        try await PipelineHarness.run { harness in
+            let printer = CollectingPrinter()
+            let pipeline = try harness.pipeline(printer: printer)
+            let sale = try await sell(.success, on: harness, pipeline: pipeline)
+            let declined = try await sell(.declined(.codeWrong), on: harness, pipeline: pipeline)
+            try await eventually("the payment receipt") { printer.kinds == [.payment] }
+            try await pipeline.reprint(sale.saleID)
+            let last = try #require(printer.printed.withLock { $0.last })
+            #expect(last.isReprint && last.kind == .payment && last.syssn == sale.syssn)
+            await #expect(throws: PaymentsError.self) { try await pipeline.reprint(declined.saleID) }
+            #expect(try await pipeline.sales(SaleFilter(statuses: [.paid])).map(\.order.saleID) == [sale.saleID])
+            #expect(try await pipeline.sales(SaleFilter(lane: declined.order.lane)).map(\.status) == [.failed])
+            #expect(try await pipeline.sales().count == 2)
         }
     }
 }

@@ -45,21 +45,39 @@ struct RecoveryTests {
     @Test func otherLanesAreNotHeldByAnotherLanesRecovery() async throws {
         try await PipelineHarness.run { harness in
             let left = try await leaveUnfinished(harness, lane: "A")
-            let restarted = try harness.pipeline()
+            // A minute's window: lane A's old order cannot be closed while this test runs.
+            let restarted = try harness.pipeline(policy: PipelineHarness.patient)
             let recovery = Task { try await restarted.recover() }
             let id = orderID("other")
             _ = try await restarted.startSale(
                 SaleRequest(
                     orderID: id, amount: 100, flow: .barcode, lane: "B", authCode: SandboxScenario.success.authCode()))
             #expect(try await restarted.settledWithin(id).status == .paid)
-            // Lane B's payment went out while lane A's old order was still being polled (its 3 s
-            // window had not ended), so before that order's close.
-            let paths = harness.server.ledger.requests().map(\.path)
-            #expect(
-                paths.lastIndex(of: "/trade/v1/payment")! < (paths.firstIndex(of: "/trade/v1/close") ?? paths.count))
-            try await recovery.value
-            #expect(try await restarted.sale(left)?.status == .cancelled)
+            #expect(try await restarted.sale(left)?.status == .pending)
             await restarted.stop()
+            try await recovery.value
+        }
+    }
+}
+
+struct DrainTests {
+    @Test func drainingCancelsSalesWaitingForAScanAndWaitsForTheRestToSettle() async throws {
+        try await PipelineHarness.run(policy: PipelineHarness.patient) { harness in
+            let pipeline = try harness.pipeline()
+            let waiting = orderID("wait")
+            _ = try await pipeline.startSale(SaleRequest(orderID: waiting, amount: 100, flow: .barcode, lane: "1"))
+            let pending = orderID("pend")
+            _ = try await pipeline.startSale(
+                SaleRequest(
+                    orderID: pending, amount: 200, flow: .barcode, lane: "2",
+                    authCode: SandboxScenario.pendingThenPaid(queries: 2).authCode()))
+            await pipeline.drain()
+            #expect(try await pipeline.sale(waiting)?.status == .cancelled)
+            #expect(try await pipeline.sale(pending)?.status == .paid)
+            await #expect(throws: PaymentsError.self) {
+                try await pipeline.startSale(SaleRequest(orderID: orderID(), amount: 1, flow: .barcode, lane: "3"))
+            }
+            #expect(harness.server.ledger.orders().allSatisfy { $0.state != .pending })
         }
     }
 }
