@@ -15,7 +15,7 @@ import Testing
     func client(
         _ server: ScriptedHTTPServer,
         retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20)),
-        timeout: Duration = .seconds(10)
+        timeout: Duration = .seconds(30)
     ) -> QFPayClient {
         var configuration = Fixtures.configuration(baseURL: server.baseURL)
         configuration.retryPolicy = retry

@@ -16,7 +16,7 @@ func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_
 /// Every endpoint of the client against the project's sandbox over real HTTP on 127.0.0.1.
 @Suite struct SandboxClientTests {
     static func client(
-        _ sandbox: SandboxServer, signType: DigestAlgorithm = .md5, requestTimeout: Duration = .seconds(10),
+        _ sandbox: SandboxServer, signType: DigestAlgorithm = .md5, requestTimeout: Duration = .seconds(30),
         budget: RequestBudget = RequestBudget()
     ) -> QFPayClient {
         var configuration = QFPayConfiguration(
