@@ -31,7 +31,7 @@ public final class DeviceMonitor: @unchecked Sendable {
         self.logger = logger
     }
 
-    deinit { source?.cancel() }
+    deinit { source?.cancel() }  // the cancel handler keeps the socket open until the source is done
 
     /// Opens the udev monitor, enumerates the present devices (publishing `.added` for each, and
     /// for the configuration's static devices), then follows changes. Throws when libudev is
@@ -50,6 +50,9 @@ public final class DeviceMonitor: @unchecked Sendable {
             }
             let source = DispatchSource.makeReadSource(fileDescriptor: monitor.fileDescriptor, queue: queue)
             source.setEventHandler { [weak self] in self?.drainMonitor() }
+            // The monitor (and its socket) must outlive the source: closing a descriptor a
+            // Dispatch source still watches lets the number be reused under it.
+            source.setCancelHandler { [monitor, context] in withExtendedLifetime((monitor, context)) {} }
             source.resume()
             self.source = source
             logger.info("device discovery started", metadata: ["devices.count": "\(known.count)"])
@@ -69,6 +72,7 @@ public final class DeviceMonitor: @unchecked Sendable {
     /// Stops following changes. Known devices stay listed in `devices`.
     public func stop() {
         queue.sync {
+            // The socket closes when the cancel handler releases the monitor.
             source?.cancel()
             source = nil
             monitor = nil
