@@ -86,9 +86,12 @@ int CLinuxShims_notify_datagram(const char *path, const char *message, unsigned 
     }
     memcpy(address.sun_path, path, pathLength);
     if (path[0] == '@') address.sun_path[0] = 0;
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    // Never block: a listener that stops reading must not stall the caller (the service
+    // manager always reads; a test listener may not). A message that does not fit is dropped
+    // with EAGAIN.
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return -1;
-    ssize_t sent = sendto(fd, message, length, MSG_NOSIGNAL, (struct sockaddr *)&address,
+    ssize_t sent = sendto(fd, message, length, MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&address,
                           (socklen_t)(offsetof(struct sockaddr_un, sun_path) + pathLength));
     int saved = errno;
     close(fd);

@@ -32,7 +32,9 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
-        guard let newline = view[(view.startIndex + scanned)...].firstIndex(of: UInt8(ascii: "\n")) else {
+        // The handler may hand a different (e.g. empty, at end of stream) buffer than last time.
+        let from = view.index(view.startIndex, offsetBy: min(scanned, view.count))
+        guard let newline = view[from...].firstIndex(of: UInt8(ascii: "\n")) else {
             if let alreadyDropped = discarded {
                 discarded = alreadyDropped + buffer.readableBytes
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)

@@ -148,6 +148,9 @@ public final class Daemon: Sendable {
                     await reload()
                 case .stop:
                     await drain()
+                    // Let the last events and answers (the drained sales' final states) reach
+                    // the clients before their connections close.
+                    try? await Task.sleep(for: .milliseconds(250))
                     group.cancelAll()
                     return
                 }

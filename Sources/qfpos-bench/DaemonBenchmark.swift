@@ -9,7 +9,7 @@ import TestSupport
 /// and the round trip of `daemon.status` over the socket. Runs the `qfposd` built next to this
 /// benchmark as a child process, against an in-process sandbox.
 func runDaemonBenchmark() async throws {
-    print("== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes)")
+    report("== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes)")
     let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
     let sandbox = try await SandboxServer.start(.testing(), logger: logger)
     defer { Task { await sandbox.stop() } }
@@ -26,7 +26,7 @@ func runDaemonBenchmark() async throws {
         bench.reap(daemon)
     }
     readyTimes.sort()
-    print(
+    report(
         String(
             format: "start to READY: median %.1f ms, min %.1f ms, max %.1f ms (10 starts)", readyTimes[5],
             readyTimes[0], readyTimes[9]))
@@ -38,7 +38,7 @@ func runDaemonBenchmark() async throws {
         bench.reap(daemon)
     }
     try await Task.sleep(for: .seconds(1))
-    print(
+    report(
         "RSS idle: \(DaemonBench.residentKilobytes(of: daemon) / 1024) MB (\(DaemonBench.residentKilobytes(of: daemon)) kB)"
     )
 
@@ -51,7 +51,7 @@ func runDaemonBenchmark() async throws {
         roundTrips.append(started.duration(to: .now).microseconds)
     }
     roundTrips.sort()
-    print(
+    report(
         String(
             format: "daemon.status round trip: p50 %.0f µs, p99 %.0f µs, max %.0f µs (10,000 calls)",
             roundTrips[5_000], roundTrips[9_900], roundTrips[9_999]))
@@ -77,15 +77,16 @@ func runDaemonBenchmark() async throws {
             }
             try await group.waitForAll()
         }
-        while try await client.call(MethodName.daemonStatus)["sales_pending"]?.integerValue ?? 0 > 0 {
+        for _ in 0..<1200 {
+            if try await client.call(MethodName.daemonStatus)["sales_pending"]?.integerValue ?? 0 == 0 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         let sales = (half + 1) * 5_000
         let rss = DaemonBench.residentKilobytes(of: daemon)
-        print("RSS after \(sales) sales: \(rss / 1024) MB (\(rss) kB)")
+        report("RSS after \(sales) sales: \(rss / 1024) MB (\(rss) kB)")
     }
     let seconds = started.duration(to: .now).milliseconds / 1000
-    print(
+    report(
         String(
             format: "10,000 sales through the socket in %.1f s (%.0f sales/s, 16 connections)", seconds,
             10_000 / seconds))
@@ -157,8 +158,21 @@ struct DaemonBench: Sendable {
             cArguments.forEach { free($0) }
             cEnvironment.forEach { free($0) }
         }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts with no signal blocked and default dispositions, as under systemd,
+        // whatever this thread blocks.
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signalNumber) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, cArguments, cEnvironment)
+        let status = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
         guard status == 0 else { throw TestSupportError("cannot start \(executable): \(status)") }
         return pid
     }
@@ -197,4 +211,10 @@ extension Duration {
         Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
     fileprivate var microseconds: Double { milliseconds * 1000 }
+}
+
+/// Prints a line and flushes it at once, so figures survive an interrupted run.
+private func report(_ line: String) {
+    print(line)
+    fflush(nil)
 }

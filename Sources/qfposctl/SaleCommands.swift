@@ -29,6 +29,9 @@ struct SaleCommand: AsyncParsableCommand {
     @Option(name: .long, help: "What is sold, for the gateway (goods_name).")
     var goods: String?
 
+    @Option(name: .long, help: "The customer's code when the till read it itself (instead of the lane's scanner).")
+    var authCode: String?
+
     @Flag(name: .long, help: "Follow the sale with a live status line until it ends.")
     var wait = false
 
@@ -41,6 +44,7 @@ struct SaleCommand: AsyncParsableCommand {
             if let lane { params["lane"] = .string(lane) }
             if let orderID { params["order_id"] = .string(orderID) }
             if let goods { params["goods_name"] = .string(goods) }
+            if let authCode { params["auth_code"] = .string(authCode) }
             let result = try await client.call(MethodName.saleStart, .object(params))
             let sale = try result.decode(SaleInfo.self)
             if options.json { options.printJSON(result) }

@@ -53,6 +53,12 @@ final class SignalCommands {
     private let sources: [any DispatchSourceSignal]
 
     init(daemon: Daemon) {
+        // A parent may have started us with these blocked (posix_spawn passes its thread's
+        // mask on); systemd does not, but a blocked SIGTERM would make qfposd unstoppable.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&unblocked, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
         let queue = DispatchQueue(label: "qfposd.signals")
         sources = [(SIGTERM, Daemon.Command.stop), (SIGINT, .stop), (SIGHUP, .reload)].map { signalNumber, command in
             signal(signalNumber, SIG_IGN)

@@ -82,7 +82,7 @@ private func texts(_ frames: [LineFrame]) -> [String] {
 @Suite struct LineFrameDecoderTests {
     @Test func aLineWrittenOneByteAtATimeArrivesWhole() async throws {
         let harness = try await FrameHarness()
-        for byte in Array("{\"a\":1}\n".utf8) { harness.write([byte]) }
+        await offPool { for byte in Array("{\"a\":1}\n".utf8) { harness.write([byte]) } }
         #expect(texts(try await harness.finish()) == ["{\"a\":1}"])
     }
 
@@ -113,9 +113,11 @@ private func texts(_ frames: [LineFrame]) -> [String] {
     @Test func aTenMegabyteLineIsDroppedAsItComesAndCountedOnce() async throws {
         let harness = try await FrameHarness()
         let chunk = [UInt8](repeating: UInt8(ascii: "z"), count: 1 << 20)
-        let writer = Task.detached {
-            for _ in 0..<10 { harness.write(chunk) }
-            harness.write("\n{\"ok\":true}\n")
+        let writer = Task {
+            await offPool {
+                for _ in 0..<10 { harness.write(chunk) }
+                harness.write("\n{\"ok\":true}\n")
+            }
         }
         var collected: [LineFrame] = []
         var iterator = harness.frames.makeAsyncIterator()

@@ -63,17 +63,20 @@ import Testing
         let harness = try await DaemonHarness()
         // A batch answer is one line holding an array.
         let raw = try RawSocket(path: harness.socketPath)
-        raw.write(
-            Array(
-                #"[{"jsonrpc":"2.0","id":"a","method":"daemon.status"},{"jsonrpc":"2.0","method":"daemon.status"},{"jsonrpc":"2.0","id":"b","method":"nope"}]"#
-                    .utf8) + [10])
-        shutdown(raw.descriptor, Int32(SHUT_WR))
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(raw.descriptor, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            received += buffer[0..<n]
+        let received: [UInt8] = await offPool {
+            raw.write(
+                Array(
+                    #"[{"jsonrpc":"2.0","id":"a","method":"daemon.status"},{"jsonrpc":"2.0","method":"daemon.status"},{"jsonrpc":"2.0","id":"b","method":"nope"}]"#
+                        .utf8) + [10])
+            shutdown(raw.descriptor, Int32(SHUT_WR))
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(raw.descriptor, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                received += buffer[0..<n]
+            }
+            return received
         }
         let value = try JSONDecoder().decode(JSONValue.self, from: Data(received))
         let answers = value.arrayValue ?? []
@@ -151,7 +154,7 @@ import Testing
     @Test func aSubscriberThatNeverReadsIsDisconnectedWhileAReadingOneGetsEverything() async throws {
         let harness = try await DaemonHarness()
         let stuck = try RawSocket(path: harness.socketPath)
-        stuck.write(Array(#"{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}"#.utf8) + [10])
+        _ = await offPool { stuck.write(Array(#"{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}"#.utf8) + [10]) }
         let reader = try await harness.connect()
         _ = try await reader.call(MethodName.eventsSubscribe)
         // Wait until both subscriptions are in place.
@@ -176,7 +179,7 @@ import Testing
             }
         }
         #expect(count == total)
-        #expect(stuck.readUntilClosed(), "the stuck subscriber's connection is closed by the daemon")
+        #expect(await offPool { stuck.readUntilClosed() }, "the stuck subscriber's connection is closed by the daemon")
         await reader.close()
         try await harness.stop()
     }

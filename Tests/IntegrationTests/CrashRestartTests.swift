@@ -25,19 +25,19 @@ import Testing
                         + "control:\n  socket_path: \(socketPath)\n",
                     baseURL: sandbox.baseURL.absoluteString))
             let notify = try NotifyListener(path: directory.file("notify"))
-            func start() throws -> DaemonProcess {
+            func start() async throws -> DaemonProcess {
                 let process = try DaemonProcess(
                     arguments: ["--config", directory.file("qfposd.yaml")],
                     environment: ["NOTIFY_SOCKET": notify.path, "PATH": "/usr/bin:/bin"],
                     logPath: directory.file("qfposd.log"))
-                let messages = notify.waitFor("READY=1")
+                let messages = await offPool { notify.waitFor("READY=1") }
                 guard messages.last?.contains("READY=1") == true else {
                     throw TestSupportError("qfposd did not get ready: \(process.log)")
                 }
                 return process
             }
 
-            let first = try start()
+            let first = try await start()
             let till = try await ControlClient.connect(socketPath: socketPath)
             _ = try await till.call(MethodName.eventsSubscribe, ["events": ["sale.updated"]])
             var events = till.events.makeAsyncIterator()
@@ -50,7 +50,7 @@ import Testing
             _ = await first.wait()
             await till.close()
 
-            let second = try start()
+            let second = try await start()
             let again = try await ControlClient.connect(socketPath: socketPath)
             _ = try await again.call(MethodName.eventsSubscribe, ["events": ["sale.updated"]])
             var resumed = again.events.makeAsyncIterator()

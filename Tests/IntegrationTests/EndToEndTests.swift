@@ -65,8 +65,8 @@ import Testing
             #expect(paid.syssn != nil)
             #expect(paid.authCodeMasked?.hasPrefix("1300") == true)
             // The receipt on the printer pty decodes to the sale's receipt.
-            let bytes = printer.read(atLeast: 64)
-            let text = ReceiptPreview(bytes: bytes + printer.readAvailable()).text
+            let bytes = await offPool { printer.read(atLeast: 64) + printer.readAvailable() }
+            let text = ReceiptPreview(bytes: bytes).text
             #expect(text.contains("1,200"), "receipt: \(text)")
             #expect(text.contains(paid.syssn ?? "?"), "receipt: \(text)")
             #expect(text.contains("Test Shop"), "receipt: \(text)")
@@ -94,12 +94,15 @@ import Testing
                 as: SaleInfo.self)
             // Meanwhile, another client misbehaves in every way.
             let vandal = try RawSocket(path: harness.socketPath)
-            vandal.write(
-                Array(
-                    "garbage\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sale.cancel\",\"params\":{\"sale_id\":7}}\n"
-                        .utf8))
-            vandal.write([0xFF, 0xFE, 10] + [UInt8](repeating: 0x41, count: 200_000) + [10])
-            vandal.write(Array(#"{"jsonrpc":"2.0","id":2,"method":"sale.start","params":{"amount":-5}}"#.utf8) + [10])
+            await offPool {
+                vandal.write(
+                    Array(
+                        "garbage\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sale.cancel\",\"params\":{\"sale_id\":7}}\n"
+                            .utf8))
+                vandal.write([0xFF, 0xFE, 10] + [UInt8](repeating: 0x41, count: 200_000) + [10])
+                vandal.write(
+                    Array(#"{"jsonrpc":"2.0","id":2,"method":"sale.start","params":{"amount":-5}}"#.utf8) + [10])
+            }
             let seen = await Self.events(&events) { $0.params["state"] == "paid" }
             #expect(seen.last?.params["state"] == "paid", "events: \(seen)")
             let sale = try await till.call(MethodName.saleGet, ["sale_id": .string(started.saleID)], as: SaleInfo.self)

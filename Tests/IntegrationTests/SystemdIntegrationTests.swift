@@ -11,14 +11,14 @@ import Testing
         let harness = try await DaemonHarness(environment: [
             "NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "200000",
         ])
-        let untilReady = listener.waitFor("READY=1")
+        let untilReady = await offPool { listener.waitFor("READY=1") }
         let ready = try #require(untilReady.last)
         #expect(ready.contains("STATUS=ready, 0 sales pending"))
         #expect(ready.contains("MAINPID=\(getpid())"))
-        let untilWatchdog = listener.waitFor("WATCHDOG=1")
+        let untilWatchdog = await offPool { listener.waitFor("WATCHDOG=1") }
         #expect(untilWatchdog.last == "WATCHDOG=1")
         harness.daemon.send(.stop)
-        let untilStopping = listener.waitFor("STOPPING=1")
+        let untilStopping = await offPool { listener.waitFor("STOPPING=1") }
         #expect(untilStopping.last?.contains("STOPPING=1") == true)
         try await harness.stop()
         directory.remove()
@@ -62,7 +62,7 @@ import Testing
             environment: ["NOTIFY_SOCKET": notify.path, "PATH": "/usr/bin:/bin"], inheritedSocket: listening,
             logPath: directory.file("qfposd.log"))
         close(listening)
-        let messages = notify.waitFor("READY=1")
+        let messages = await offPool { notify.waitFor("READY=1") }
         #expect(messages.last?.contains("READY=1") == true, "log: \(daemon.log)")
         let client = try await ControlClient.connect(socketPath: activatedPath)
         let status = try await client.call(MethodName.daemonStatus)

@@ -33,6 +33,7 @@ public final class ControlServer: Sendable {
     private let allowedUIDs: Set<UInt32>?
     private let logger: Logger
     private let counters = Mutex((next: 1, open: 0))
+    private let openChannels = Mutex<(channels: [Int: any Channel], stopping: Bool)>(([:], false))
 
     /// - Parameters:
     ///   - descriptor: a listening Unix stream socket; the server owns it from now on.
@@ -73,12 +74,28 @@ public final class ControlServer: Sendable {
                     return connection
                 }
             }
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    group.addTask { await self.serve(connection) }
+        // Every accepted connection must be served (an NIOAsyncChannel dropped unused is a fatal
+        // error in NIO), so the accept loop is never cancelled: cancelling `run` closes the
+        // listening channel and every connection instead, and the loop ends by itself.
+        let serverChannel = server.channel
+        let loop = Task {
+            await withDiscardingTaskGroup { group in
+                try? await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
                 }
             }
+        }
+        await withTaskCancellationHandler {
+            await loop.value
+        } onCancel: {
+            serverChannel.close(promise: nil)
+            let channels = self.openChannels.withLock { state in
+                state.stopping = true
+                return Array(state.channels.values)
+            }
+            for channel in channels { channel.close(promise: nil) }
         }
     }
 
@@ -89,7 +106,15 @@ public final class ControlServer: Sendable {
             counters.open += 1
             return (counters.next, counters.open)
         }
-        defer { counters.withLock { $0.open -= 1 } }
+        let stopping = openChannels.withLock { state in
+            state.channels[connectionID] = channel
+            return state.stopping
+        }
+        if stopping { channel.close(promise: nil) }
+        defer {
+            counters.withLock { $0.open -= 1 }
+            openChannels.withLock { _ = $0.channels.removeValue(forKey: connectionID) }
+        }
         let peer = await PeerCredentials.of(channel)
         var logger = self.logger
         logger[metadataKey: "conn.id"] = "\(connectionID)"
