@@ -93,6 +93,10 @@ public final class Journal: Sendable {
             var configuration = Configuration()
             configuration.journalMode = .wal
             configuration.busyMode = .timeout(10)
+            // A till's journal is small and read rarely: two readers with a 1 MiB page cache each
+            // keep the daemon's memory flat as the journal grows (SQLite's default is 2 MB a connection).
+            configuration.maximumReaderCount = 2
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
             pool = try DatabasePool(path: path, configuration: configuration)
             let synchronous = try pool.writeWithoutTransaction { db -> Int in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
