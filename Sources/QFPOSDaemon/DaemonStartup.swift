@@ -1,3 +1,4 @@
+import ControlProtocol
 import Foundation
 import Logging
 import Payments
@@ -110,7 +111,27 @@ public struct DaemonServices: Sendable {
         let pipeline = PaymentPipeline(
             journal: journal, gateway: gateway,
             configuration: PaymentPipeline.Configuration(policy: salePolicy, printer: printer, logger: pipelineLogger))
-        let sales = PipelineSalesPort(pipeline: pipeline, defaultLane: configuration.lanes.first?.id ?? "default")
+        let reconciler = Reconciler(journal: journal, gateway: gateway)
+        let sales = PipelineSalesPort(
+            pipeline: pipeline, defaultLane: configuration.lanes.first?.id ?? "default",
+            reconcile: { date in Self.reportJSON(try await reconciler.reconcile(date: date)) })
+        if configuration.notifyListener.enabled {
+            var notifyLogger = logger
+            notifyLogger[metadataKey: "component"] = "notifications"
+            let listener = configuration.notifyListener
+            do {
+                let started = try await NotificationListener.start(
+                    host: listener.host, port: listener.port, key: Secret(key.key), journal: journal,
+                    pipeline: pipeline, logger: notifyLogger)
+                logger.notice(
+                    "QFPay notification listener started",
+                    metadata: ["notify.host": "\(listener.host)", "notify.port": "\(started.port)"])
+            } catch {
+                throw DaemonError(
+                    .startFailed, "cannot listen for QFPay notifications on \(listener.host):\(listener.port)",
+                    underlying: error)
+            }
+        }
         devices.routeScans { lane, code in
             do {
                 _ = try await pipeline.provideScan(lane: lane, code: code)
@@ -126,5 +147,27 @@ public struct DaemonServices: Sendable {
             }
         }
         return DaemonServices(sales: sales, devices: devices, pipeline: pipeline)
+    }
+
+    /// The `reconcile.run` result: counts, each category's lines, and the report as a table and CSV.
+    static func reportJSON(_ report: ReconciliationReport) -> JSONValue {
+        func lines(_ lines: [ReconciliationReport.Line]) -> JSONValue {
+            .array(
+                lines.map { line in
+                    var fields: [String: JSONValue] = ["out_trade_no": .string(line.outTradeNo)]
+                    if let saleID = line.saleID { fields["sale_id"] = .string(saleID) }
+                    if let syssn = line.syssn { fields["syssn"] = .string(syssn) }
+                    if let amount = line.localAmount { fields["local_amount"] = .integer(Int64(amount)) }
+                    if let amount = line.gatewayAmount { fields["gateway_amount"] = .integer(Int64(amount)) }
+                    if let status = line.status { fields["status"] = .string(status.rawValue) }
+                    return .object(fields)
+                })
+        }
+        return [
+            "date": .string(report.date), "clean": .bool(report.isClean),
+            "matched": lines(report.matched), "only_local": lines(report.onlyLocal),
+            "only_gateway": lines(report.onlyGateway), "amount_mismatches": lines(report.amountMismatches),
+            "table": .string(report.table()), "csv": .string(report.csv()),
+        ]
     }
 }

@@ -89,6 +89,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         commandName: "reconcile", abstract: "Match a day's QFPay bill against the journal.")
     @OptionGroup var options: SocketOptions
     @Option(name: .long, help: "The day, YYYY-MM-DD (shop local time).") var date: String
+    @Flag(name: .long, help: "Print the report as CSV (one line a payment) instead of a table.") var csv = false
 
     func run() async throws {
         try await explainingErrors {
@@ -96,6 +97,9 @@ struct ReconcileCommand: AsyncParsableCommand {
             let report = try await client.call(MethodName.reconcileRun, ["date": .string(date)])
             await client.close()
             if options.json { return options.printJSON(report) }
+            if csv, let text = report["csv"]?.stringValue {
+                return print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+            }
             if let table = report["table"]?.stringValue {
                 print(table)
             } else {
