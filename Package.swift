@@ -89,7 +89,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "qfpos-bench",
-            dependencies: ["QFPay", "QFPaySandbox", "ESCPOS", "Devices", "Payments", "QFPOSDaemon", "TestSupport"],
+            dependencies: [
+                "QFPay", "QFPaySandbox", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon",
+                "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
 

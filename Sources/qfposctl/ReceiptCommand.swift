@@ -7,7 +7,10 @@ struct ReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipt",
         abstract: "Render receipt layouts as ESC/POS bytes, and preview ESC/POS files as text and PNG.",
-        subcommands: [ReceiptRenderCommand.self, ReceiptPreviewCommand.self, ReceiptProfilesCommand.self]
+        subcommands: [
+            ReceiptRenderCommand.self, ReceiptPreviewCommand.self, ReceiptProfilesCommand.self,
+            ReceiptReprintCommand.self,
+        ]
     )
 }
 
