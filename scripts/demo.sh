@@ -58,6 +58,7 @@ lanes:
       suffix: cr
     printer:
       path: $WORK/printer.escpos
+      profile: epson-tm-m30-jp
       preview_path: $WORK/receipt.png
 payments:
   poll_interval_seconds: "1-2"
