@@ -29,14 +29,8 @@ public struct ScanEvent: Sendable, Equatable {
         self.completedAt = completedAt
     }
 
-    /// Masks a code for logs: the first four and last four characters stay, the rest become `•`;
-    /// codes of eight characters or fewer are masked entirely.
-    public static func mask(_ text: String) -> String {
-        let characters = Array(text)
-        guard characters.count > 8 else { return String(repeating: "•", count: characters.count) }
-        return String(characters.prefix(4)) + String(repeating: "•", count: characters.count - 8)
-            + String(characters.suffix(4))
-    }
+    /// Masks a code for logs and events: the one rule of `AuthCode.mask` (first and last four kept).
+    public static func mask(_ text: String) -> String { AuthCode.mask(text) }
 }
 
 /// Which scanner produced a read.
