@@ -1,6 +1,7 @@
 import Foundation
 import QFPay
 import QFPaySandbox
+import Synchronization
 import TestSupport
 import Testing
 
@@ -81,30 +82,40 @@ struct CrashRecoveryTests {
             let points = (0..<writes).flatMap { sequence in
                 [PaymentPipeline.CrashPoint.Phase.beforeWrite, .afterWrite].map { (sequence, $0) }
             }
-            let stopsReached = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for (sequence, phase) in points {
-                    group.addTask {
-                        let harness = try PipelineHarness(server: server, policy: Self.policy)
-                        let id = orderID("crash\(sequence)\(phase)")
-                        let crashing = try harness.pipeline { point in
-                            point.saleID == id && point.sequence == sequence && point.phase == phase
-                        }
-                        await flow.drive(crashing, id)
-                        let stopped = await crashing.isStopped
-                        await crashing.stop()
-                        let restarted = try harness.pipeline()
-                        try await Self.bounded("recovery") { try await restarted.recover() }
-                        try Self.checkLedgerAgrees(harness, saleID: id, server: server)
-                        await restarted.stop()
-                        return stopped
-                    }
+            // One stop point at a time: each is a whole pipeline life (crash, restart, recovery), and
+            // dozens of them at once on two cores only measure the machine's load.
+            var stopsReached = 0
+            for (sequence, phase) in points {
+                let harness = try PipelineHarness(server: server, policy: Self.policy)
+                let id = orderID("crash\(sequence)\(phase)")
+                let crashing = try harness.pipeline { point in
+                    point.saleID == id && point.sequence == sequence && point.phase == phase
                 }
-                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                try await Self.bounded("the flow") { await flow.drive(crashing, id) }
+                if await crashing.isStopped { stopsReached += 1 }
+                await crashing.stop()
+                let restarted = try harness.pipeline()
+                try await Self.bounded("recovery") { try await restarted.recover() }
+                // recover() returns once the sale is settled in memory; its last journal write may
+                // still be committing (group commit), so wait for the journal to say so too.
+                try await Self.bounded("the journal") { try await Self.journalSettles(harness, saleID: id) }
+                try Self.checkLedgerAgrees(harness, saleID: id, server: server)
+                await restarted.stop()
             }
             // Nearly every point is reached (a timing-dependent path may skip one); most must be.
             print("CRASH \(flow.name): \(stopsReached) of \(points.count) stops")
             #expect(stopsReached >= points.count / 2)
             #expect(server.ledger.orders().allSatisfy { $0.state != .pending })
+        }
+    }
+
+    /// Returns once the journal shows the sale settled (or never had it).
+    static func journalSettles(_ harness: PipelineHarness, saleID: String) async throws {
+        let journal = try harness.files.open()
+        while let summary = try journal.summaries().first(where: { $0.order.saleID == saleID }),
+            !summary.status.isSettled
+        {
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -123,15 +134,36 @@ struct CrashRecoveryTests {
         if summary.status.isCharged { #expect(charged > 0) } else { #expect(charged == 0) }
     }
 
+    /// Runs `body`, failing after 20 s. The body runs in its own task so that a wait that ignores
+    /// cancellation cannot hold the test (a task group would wait for it).
     static func bounded(_ what: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(20))
-                throw HarnessTimeout(what: what)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let once = ResumeOnce(continuation)
+            Task {
+                do {
+                    try await body()
+                    once.resume(.success(()))
+                } catch { once.resume(.failure(error)) }
             }
-            try await group.next()
-            group.cancelAll()
+            Task {
+                try? await Task.sleep(for: .seconds(20))
+                once.resume(.failure(HarnessTimeout(what: what)))
+            }
         }
+    }
+}
+
+/// Resumes a continuation with whichever result comes first.
+final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Void, any Error>) { self.continuation = Mutex(continuation) }
+
+    func resume(_ result: Result<Void, any Error>) {
+        let pending = continuation.withLock { stored in
+            defer { stored = nil }
+            return stored
+        }
+        pending?.resume(with: result)
     }
 }

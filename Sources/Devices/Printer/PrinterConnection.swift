@@ -184,6 +184,11 @@ final class PrinterConnection {
             if count < 0 && errno != EAGAIN && errno != EINTR {
                 throw PrinterError(.disconnected, "read from \(endpoint) failed", systemError: errno)
             }
+            // Readable with nothing to read and hung up (a tty whose other end is gone reads 0 for
+            // ever): a disconnection, not a reason to poll again at once.
+            if revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
+                throw PrinterError(.disconnected, "\(endpoint) hung up")
+            }
             return []
         }
         if revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
