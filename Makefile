@@ -29,14 +29,12 @@ release: deps
 
 # Every test, then the format lint. Tests run one at a time: on a 2-core machine Swift's
 # cooperative pool has two threads, and the suite's real servers, ptys and subprocesses are steadier
-# without contention. The device tests run under umockdev-wrapper (udev and evdev testbeds); the
-# rest run without its preload library, which tracks a bounded number of descriptors per process.
+# without contention. scripts/run-tests.sh runs one target at a time; the device tests run under
+# umockdev-wrapper (udev and evdev testbeds), the rest without its preload library, which tracks a
+# bounded number of descriptors per process.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	set -o pipefail; $(SWIFT) test --skip-build --no-parallel --skip DevicesTests $(BUILD_FLAGS) 2>&1 \
-		| tee .build/test.log
-	set -o pipefail; umockdev-wrapper $(SWIFT) test --skip-build --no-parallel --filter DevicesTests \
-		$(BUILD_FLAGS) 2>&1 | tee .build/test-devices.log
+	bash scripts/run-tests.sh
 	$(MAKE) --no-print-directory lint
 
 lint:
