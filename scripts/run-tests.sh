@@ -14,7 +14,7 @@ run_target() {
     shift
     local rc=0
     for attempt in 1 2; do
-        timeout --kill-after=10 420 "$@" swift test --skip-build --no-parallel --filter "$target" 2>&1 \
+        timeout --kill-after=10 240 "$@" swift test --skip-build --no-parallel --filter "$target" 2>&1 \
             | tee -a .build/test.log
         rc=${PIPESTATUS[0]}
         pkill -9 -f 'qfposPackageTests.xctest' 2>/dev/null
