@@ -204,6 +204,15 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Returns once every append made before the call has been committed or has failed.
+    public func flush() async {
+        // Appends drain on the serial `writer` queue until none is left: a block queued after
+        // them runs once they are done.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            writer.async { continuation.resume() }
+        }
+    }
+
     /// Runs on `writer`: commits everything queued, in one transaction per round.
     private func drain() {
         while true {
@@ -244,6 +253,10 @@ public final class Journal: Sendable {
 
     private static let encoder = JSONEncoder()
     private static let decoder = JSONDecoder()
+
+    /// `date` as the journal stores it: whole milliseconds. The pipeline gives the state machine
+    /// only such instants, so that replaying the journal decides exactly as the live run did.
+    public static func storedTime(_ date: Date) -> Date { Self.date(milliseconds(date)) }
 
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     private static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
@@ -408,14 +421,21 @@ public final class Journal: Sendable {
     /// Refunds that went through per sale (out_trade_no and amount), for reconciliation.
     public func refunds(saleID: String) throws -> [RefundOrder] {
         guard let stored = try sale(id: saleID) else { return [] }
-        var machine = SaleStateMachine(order: stored.order, createdAt: stored.createdAt, policy: .standard)
-        for entry in stored.entries { if let event = entry.event { _ = machine.apply(event, at: entry.at) } }
-        return machine.refunds
+        return stored.replay(policy: .standard).refunds
     }
 
     /// Raw SQL for tests that plant or inspect rows (never used by the pipeline).
     func execute(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
+    }
+}
+
+extension Journal.StoredSale {
+    /// The sale's state machine rebuilt from its log.
+    public func replay(policy: SalePolicy) -> SaleStateMachine {
+        var machine = SaleStateMachine(order: order, createdAt: createdAt, policy: policy)
+        for entry in entries { machine.replay(entry) }
+        return machine
     }
 }
 

@@ -51,13 +51,36 @@ public actor PaymentPipeline {
     }
 
     private struct LiveSale {
+        /// The sale with every input applied, including those whose journal entry is still committing.
         var machine: SaleStateMachine
+        /// The sale as of its last committed entry: what the till, waiters and refunds see.
+        var durable: SaleStateMachine
+        var durableSequence: Int
         var sequence: Int
         var timerGeneration = 0
         /// The scanned code, kept in memory only until the payment request is sent.
         var authCode: String?
         /// Journal writes of this sale not committed yet; the sale stays in memory until they are.
         var writesInFlight = 0
+
+        init(machine: SaleStateMachine, sequence: Int) {
+            self.machine = machine
+            self.durable = machine
+            self.durableSequence = sequence
+            self.sequence = sequence
+        }
+
+        /// Records that the entry `sequence`, which left the sale as `committed`, is durable.
+        mutating func committed(_ committed: SaleStateMachine, sequence: Int) {
+            writesInFlight -= 1
+            if writesInFlight == 0 {
+                durable = machine  // every journaled input is durable; the rest needs no record
+                durableSequence = self.sequence
+            } else if sequence > durableSequence {
+                durable = committed
+                durableSequence = sequence
+            }
+        }
     }
 
     private let executor = QueueExecutor(label: "qfpos.payments.pipeline")
@@ -129,7 +152,7 @@ public actor PaymentPipeline {
         case .barcode:
             payType = request.wallet?.barcodePayType
         }
-        let now = configuration.clock.now()
+        let now = now()
         let order = SaleOrder(
             saleID: request.orderID, outTradeNo: orderNumbers.paymentNumber(at: now), amount: request.amount,
             currency: request.currency, flow: request.flow, payType: payType, lane: request.lane,
@@ -288,7 +311,7 @@ public actor PaymentPipeline {
         }
         recoveryStarted = true
         let ids = recovering
-        logger.info("recovering unfinished sales", metadata: ["sales.count": "\(ids.count)"])
+        logger.info("recovering unfinished sales", metadata: ["sales": "\(ids.joined(separator: ","))"])
         await withTaskGroup(of: Void.self) { group in
             for id in ids {
                 group.addTask {
@@ -324,8 +347,15 @@ public actor PaymentPipeline {
     }
 
     /// Stops at once: no more requests, timers or journal writes (a kill, as far as the journal
-    /// and the gateway can tell). Waiters get nil.
-    public func stop() {
+    /// and the gateway can tell). Waiters get nil. Returns once the writes already handed to the
+    /// journal have landed (or failed), so that a pipeline started next on the same journal sees
+    /// it as a killed process would have left it.
+    public func stop() async {
+        halt()
+        await journal.flush()
+    }
+
+    private func halt() {
         stopped = true
         for (_, watcher) in watchers { watcher.2.resume(returning: nil) }
         watchers = [:]
@@ -353,16 +383,24 @@ public actor PaymentPipeline {
     /// Applies one input to a sale, journals it when asked (waiting for the commit), then acts.
     private func handle(_ event: SaleEvent, saleID: String) async {
         guard !stopped, var sale = live[saleID] else { return }
-        let now = configuration.clock.now()
+        let now = now()
         let before = sale.machine.status
         let action = sale.machine.apply(event, at: now)
         if action.journal {
             sale.sequence += 1
             sale.writesInFlight += 1
+        } else if sale.writesInFlight == 0 {
+            sale.durable = sale.machine
         }
         live[saleID] = sale
+        logger.debug(
+            "sale input",
+            metadata: [
+                "sale.id": "\(saleID)", "input": "\(event.kind)",
+                "status": "\(before.rawValue)→\(sale.machine.status.rawValue)",
+                "journal": "\(action.journal ? "seq \(sale.sequence)" : "no")",
+            ])
         if action.journal {
-            defer { live[saleID]?.writesInFlight -= 1 }
             let entry = Journal.Entry(
                 saleID: saleID, sequence: sale.sequence, at: now, event: event, status: sale.machine.status,
                 respcd: sale.machine.lastRespcd, syssn: sale.machine.syssn, paidAmount: sale.machine.paidAmount,
@@ -370,14 +408,22 @@ public actor PaymentPipeline {
             do {
                 guard try await write(entry, creating: nil) else { return }
             } catch {
-                // Without a durable record the request must not go out; the sale is resumed from the
+                // Without a durable record the request must not go out, and nothing may act on a
+                // state the journal does not hold: the sale leaves memory and is resumed from the
                 // journal at the next start.
                 logger.critical(
                     "journal write failed; sale halted", metadata: ["sale.id": "\(saleID)", "error": "\(error)"])
+                forget(saleID)
                 return
             }
+            live[saleID]?.committed(sale.machine, sequence: sale.sequence)
+            publish(sale.machine, at: now)
+            if let current = live[saleID], current.writesInFlight == 0, current.machine.status != sale.machine.status {
+                publish(current.machine, at: now)  // a change made while this entry was committing
+            }
+        } else if before != sale.machine.status, sale.writesInFlight == 0 {
+            publish(sale.machine, at: now)
         }
-        if action.journal || before != sale.machine.status { publish(sale.machine, at: now) }
         perform(action, for: saleID)
     }
 
@@ -400,7 +446,7 @@ public actor PaymentPipeline {
         if stopped { return true }
         guard let hook = configuration.crashPoint, hook(point) else { return false }
         logger.notice("crash point reached: stopping", metadata: ["sale.id": "\(point.saleID)"])
-        stop()
+        halt()
         return true
     }
 
@@ -526,10 +572,19 @@ public actor PaymentPipeline {
 
     // MARK: - Helpers
 
+    /// What the journal holds of the sale (memory is used while it agrees with the journal).
     private func snapshot(of saleID: String) throws -> SaleSnapshot? {
-        if let sale = live[saleID] { return SaleSnapshot(sale.machine, updatedAt: configuration.clock.now()) }
+        if let sale = live[saleID] { return SaleSnapshot(sale.durable, updatedAt: configuration.clock.now()) }
         guard let stored = try journal.sale(id: saleID) else { return nil }
         return SaleSnapshot(replay(stored), updatedAt: stored.entries.last?.at ?? stored.createdAt)
+    }
+
+    /// Drops a sale from memory (its journal is the truth).
+    private func forget(_ saleID: String) {
+        guard let sale = live.removeValue(forKey: saleID) else { return }
+        let order = sale.machine.order
+        if saleByOutTradeNo[order.outTradeNo] == saleID { saleByOutTradeNo[order.outTradeNo] = nil }
+        if awaitingScan[order.lane] == saleID { awaitingScan[order.lane] = nil }
     }
 
     /// Brings a journaled sale back into memory (for a refund or a notification after a restart).
@@ -540,12 +595,12 @@ public actor PaymentPipeline {
     }
 
     private func replay(_ stored: Journal.StoredSale) -> SaleStateMachine {
-        var machine = SaleStateMachine(order: stored.order, createdAt: stored.createdAt, policy: configuration.policy)
-        for entry in stored.entries {
-            if let event = entry.event { _ = machine.apply(event, at: entry.at) }
-        }
-        return machine
+        stored.replay(policy: configuration.policy)
     }
+
+    /// The clock's time at the journal's resolution: the state machine decides on exactly the
+    /// instants a replay will see.
+    private func now() -> Date { Journal.storedTime(configuration.clock.now()) }
 
     private func receipt(_ kind: ReceiptKind, _ snapshot: SaleSnapshot) -> SaleReceipt {
         SaleReceipt(

@@ -169,6 +169,13 @@ public struct SaleStateMachine: Sendable {
         }
     }
 
+    /// Applies a journaled entry as it happened: its input at its time, and the needs-attention
+    /// flag it recorded (the count of unknown answers behind the flag is not journaled).
+    public mutating func replay(_ entry: Journal.Entry) {
+        if let event = entry.event { _ = apply(event, at: entry.at) }
+        if entry.status == .needsAttention, !status.isSettled { needsAttention = true }
+    }
+
     // MARK: - Inputs
 
     private mutating func scanned(masked: String, payType: PayType) -> Action {
@@ -521,8 +528,10 @@ public struct SaleStateMachine: Sendable {
         if let syssn = answer.syssn, self.syssn == nil { self.syssn = syssn }
     }
 
+    /// Whole milliseconds since creation. The pipeline passes whole-millisecond instants (the
+    /// journal's resolution); rounding to nearest keeps `0.4 - 0.0` from reading as 399 ms.
     private func age(_ now: Date) -> Duration {
-        .milliseconds(Int64((now.timeIntervalSince(createdAt) * 1000).rounded(.down)))
+        .milliseconds(Int64((now.timeIntervalSince(createdAt) * 1000).rounded()))
     }
 
     private func remainingBeforeClose(_ now: Date) -> Duration {

@@ -59,9 +59,20 @@ struct PipelineHarness: Sendable {
     ) throws -> PaymentPipeline {
         let configuration = PaymentPipeline.Configuration(
             policy: policy ?? self.policy, printer: printer,
-            logger: Logger(label: "test.payments", factory: { _ in SwiftLogNoOpLogHandler() }),
+            logger: Self.logger,
             crashPoint: crashPoint)
         return PaymentPipeline(journal: try files.open(), gateway: gateway, configuration: configuration)
+    }
+
+    /// Silent, unless QFPOS_TEST_LOG names a level (`debug`, `notice`...): then to stderr, for diagnosis.
+    static var logger: Logger {
+        guard let level = ProcessInfo.processInfo.environment["QFPOS_TEST_LOG"].flatMap({ Logger.Level(rawValue: $0) })
+        else {
+            return Logger(label: "test.payments", factory: { _ in SwiftLogNoOpLogHandler() })
+        }
+        var logger = Logger(label: "test.payments", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        return logger
     }
 
     /// Runs `body` with a harness over a new sandbox.

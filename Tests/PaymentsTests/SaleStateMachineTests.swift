@@ -375,6 +375,43 @@ struct SaleStateMachineTests {
         #expect(replayed.syssn == machine.syssn)
     }
 
+    @Test(arguments: [Duration.milliseconds(400), .seconds(3), .seconds(120)])
+    func aTimerAtTheWindowsEndClosesWhateverMillisecondTheSaleWasCreatedAt(_ window: Duration) {
+        // The pipeline passes whole-millisecond instants (the journal's); floating-point error in
+        // their difference must not make the window's last millisecond read as one short.
+        var policy = SalePolicy.standard
+        policy.pendingWindow = window
+        policy.minimumAgeBeforeClose = .milliseconds(100)
+        let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+        for offset in 0..<2_000 {
+            let created = Journal.storedTime(Date(timeIntervalSince1970: 1_764_201_600 + Double(offset) / 1000))
+            var machine = SaleStateMachine(
+                order: SaleOrder(
+                    saleID: "s\(offset)", outTradeNo: "20260101000000000123", amount: 100, flow: .barcode,
+                    payType: nil, lane: "1"),
+                createdAt: created, policy: policy)
+            _ = machine.apply(scan, at: created)
+            _ = machine.apply(.paymentAnswered(waiting), at: created)
+            let windowEnd = Journal.storedTime(created.addingTimeInterval(seconds))
+            let action = machine.apply(.timerFired, at: windowEnd)
+            #expect(action == .init(journal: true, request: .close), "created at +\(offset) ms")
+            if action.request != .close { return }
+        }
+    }
+
+    @Test func aReplayedEntryKeepsTheNeedsAttentionFlagItRecorded() {
+        var machine = barcode()
+        _ = machine.apply(scan, at: at(0))
+        _ = machine.apply(.paymentUnknown(reason: "timeout"), at: at(1))
+        machine.replay(
+            Journal.Entry(
+                saleID: "s1", sequence: 3, at: at(2), event: .queryUnknown(reason: "timeout"),
+                status: .needsAttention, respcd: nil, syssn: nil, paidAmount: 0, refundedAmount: 0))
+        #expect(machine.status == .needsAttention)
+        _ = machine.apply(.queried(.pending(respcd: "1145", syssn: nil)), at: at(3))
+        #expect(machine.status == .pending)
+    }
+
     @Test func everyStatusIsReachable() {
         // awaitingScan, submitting, pending, paid, failed, cancelling, cancelled, refunding,
         // partiallyRefunded, refunded, expired and needsAttention are each asserted above; this
