@@ -171,6 +171,7 @@ public final class Daemon: Sendable {
             let fresh = try await reloadConfiguration()
             configuration.withLock { $0 = fresh }
             try await devices?.reload(fresh)
+            try await sales?.reload(fresh)
         } catch {
             logger.error("reload failed; keeping the previous configuration", metadata: ["error": "\(error)"])
         }

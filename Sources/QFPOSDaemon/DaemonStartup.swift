@@ -91,7 +91,9 @@ public struct DaemonServices: Sendable {
             throw DaemonError(.startFailed, "cannot open the journal \(configuration.journalPath)", underlying: error)
         }
         let devices = LaneDevices(configuration: configuration, logger: logger)
-        let printer = LanePrinter(configuration: configuration, logger: logger) { devices.publish($0) }
+        let printer = LanePrinter(configuration: configuration, logger: logger) { [weak devices] in
+            devices?.publish($0)
+        }
         let payments = configuration.payments
         let interval = payments.pollIntervalSeconds
         let low = interval.first ?? 2
@@ -113,7 +115,7 @@ public struct DaemonServices: Sendable {
             configuration: PaymentPipeline.Configuration(policy: salePolicy, printer: printer, logger: pipelineLogger))
         let reconciler = Reconciler(journal: journal, gateway: gateway)
         let sales = PipelineSalesPort(
-            pipeline: pipeline, defaultLane: configuration.lanes.first?.id ?? "default",
+            pipeline: pipeline, defaultLane: PipelineSalesPort.defaultLane(of: configuration), printers: printer,
             reconcile: { date in Self.reportJSON(try await reconciler.reconcile(date: date)) })
         if configuration.notifyListener.enabled {
             var notifyLogger = logger

@@ -14,6 +14,9 @@ import Synchronization
 /// path is a regular file (the demo, a technician capturing output) gets the bytes appended to it.
 /// With `preview_path`, a PNG preview of the last receipt is written too. Printer events are
 /// published as `printer.status`; nothing here ever changes a payment.
+///
+/// `reload` (SIGHUP) rebuilds only the lanes whose printer changed; jobs still held by a replaced
+/// printer move to the lane's new one. `finish` prints what is queued, then closes every link.
 public final class LanePrinter: Payments.ReceiptPrinter {
     /// Where one lane's bytes go.
     enum Sink: Sendable {
@@ -21,71 +24,148 @@ public final class LanePrinter: Payments.ReceiptPrinter {
         case file(path: String)
     }
 
+    /// What a lane's printer is made of: the lane is rebuilt on reload only when this changes.
+    struct Spec: Sendable, Equatable {
+        var path: String
+        var profile: String
+        var previewPath: String?
+        var shopName: String
+        var shopAddress: [String]
+    }
+
     struct Lane: Sendable {
+        let spec: Spec
         let layout: ESCPOSReceiptPrinter
         let sink: Sink
         let profile: PrinterProfile
-        let previewPath: String?
     }
 
-    private let lanes: [String: Lane]
+    private let lanes: Mutex<[String: Lane]> = Mutex([:])
     private let publish: @Sendable (EventNotification) -> Void
     private let logger: Logger
-    private let eventForwarders: Mutex<[Task<Void, Never>]> = Mutex([])
+    private let eventForwarders: Mutex<[String: Task<Void, Never>]> = Mutex([:])
 
     public init(
         configuration: DaemonConfiguration, logger: Logger, publish: @escaping @Sendable (EventNotification) -> Void
     ) {
         self.publish = publish
         self.logger = logger
-        var lanes: [String: Lane] = [:]
-        var links: [(String, PrinterLink)] = []
-        for lane in configuration.lanes {
-            guard let spec = lane.printer, let path = spec.path else { continue }
-            let profile: PrinterProfile
-            do {
-                // Without a profile: the generic one, which asks nothing of the printer and prints on any model.
-                profile = try PrinterProfile.named(spec.profile ?? "generic-80")
-            } catch {
-                logger.error("unknown printer profile; lane prints nothing", metadata: ["lane": "\(lane.id)"])
-                continue
-            }
-            let sink: Sink
-            if Self.isPlainFile(path) {
-                sink = .file(path: path)
-            } else if let endpoint = PrinterEndpoint(parsing: path) {
-                var linkLogger = logger
-                linkLogger[metadataKey: "device.path"] = "\(path)"
-                let link = PrinterLink(endpoint: endpoint, profile: profile, logger: linkLogger)
-                links.append((lane.id, link))
-                sink = .link(link)
-            } else {
-                logger.error("printer path is not a device, file or host:port", metadata: ["lane": "\(lane.id)"])
-                continue
-            }
-            let layout = ESCPOSReceiptPrinter(
-                renderer: ReceiptRenderer(profile: profile), shopName: configuration.shop.name,
-                shopAddress: [configuration.shop.address, configuration.shop.phone].compactMap { $0 }
-            ) { _, _ in }
-            lanes[lane.id] = Lane(layout: layout, sink: sink, profile: profile, previewPath: spec.previewPath)
-        }
-        self.lanes = lanes
-        for (lane, link) in links { forwardEvents(of: link, lane: lane) }
+        reload(configuration)
     }
 
-    deinit {
-        eventForwarders.withLock { $0.forEach { $0.cancel() } }
-        for lane in lanes.values {
+    deinit { close() }
+
+    /// Applies `configuration`'s lanes: new lanes get a printer, removed ones lose it, and a lane
+    /// whose printer path, profile, preview or shop header changed gets a new one; the others keep
+    /// theirs (and their queued jobs) untouched.
+    public func reload(_ configuration: DaemonConfiguration) {
+        let specs = Self.specs(configuration)
+        var retired: [(lane: String, link: PrinterLink)] = []
+        var started: [(lane: String, link: PrinterLink)] = []
+        lanes.withLock { lanes in
+            for (id, lane) in lanes where specs[id] != lane.spec {
+                lanes[id] = nil
+                if case .link(let link) = lane.sink { retired.append((id, link)) }
+            }
+            for (id, spec) in specs where lanes[id] == nil {
+                guard let lane = makeLane(id, spec) else { continue }
+                lanes[id] = lane
+                if case .link(let link) = lane.sink { started.append((id, link)) }
+            }
+        }
+        for (lane, link) in retired {
+            stopForwarding(lane)
+            let left = link.close()
+            guard !left.isEmpty else { continue }
+            if case .link(let replacement) = lanes.withLock({ $0[lane]?.sink }) {
+                for (_, job) in left { _ = replacement.submit(job) }
+                logger.notice("held receipts moved to the lane's new printer", metadata: ["lane": "\(lane)"])
+            } else {
+                logger.warning(
+                    "printer removed with receipts unprinted", metadata: ["lane": "\(lane)", "jobs": "\(left.count)"])
+            }
+        }
+        for (lane, link) in started { forwardEvents(of: link, lane: lane) }
+    }
+
+    /// Waits (at most `limit`) until every queued receipt is sent, then closes every printer.
+    public func finish(within limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, hasQueuedJobs {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        close()
+    }
+
+    /// Closes every printer link now (jobs still queued are logged, not printed).
+    public func close() {
+        let closing = lanes.withLock { lanes in
+            defer { lanes = [:] }
+            return lanes
+        }
+        eventForwarders.withLock { forwarders in
+            forwarders.values.forEach { $0.cancel() }
+            forwarders = [:]
+        }
+        for (id, lane) in closing {
             guard case .link(let link) = lane.sink else { continue }
             let left = link.close()
             if !left.isEmpty {
-                logger.warning("printer closed with jobs unprinted", metadata: ["jobs": "\(left.count)"])
+                logger.warning(
+                    "printer closed with receipts unprinted", metadata: ["lane": "\(id)", "jobs": "\(left.count)"])
             }
         }
     }
 
+    private var hasQueuedJobs: Bool {
+        lanes.withLock { lanes in
+            lanes.values.contains { lane in
+                if case .link(let link) = lane.sink { return !link.pendingJobs.isEmpty }
+                return false
+            }
+        }
+    }
+
+    private static func specs(_ configuration: DaemonConfiguration) -> [String: Spec] {
+        var specs: [String: Spec] = [:]
+        for lane in configuration.lanes {
+            guard let printer = lane.printer, let path = printer.path else { continue }
+            specs[lane.id] = Spec(
+                path: path, profile: printer.profile ?? "generic-80", previewPath: printer.previewPath,
+                shopName: configuration.shop.name,
+                shopAddress: [configuration.shop.address, configuration.shop.phone].compactMap { $0 })
+        }
+        return specs
+    }
+
+    private func makeLane(_ id: String, _ spec: Spec) -> Lane? {
+        let profile: PrinterProfile
+        do {
+            // Without a profile: the generic one, which asks nothing of the printer and prints on any model.
+            profile = try PrinterProfile.named(spec.profile)
+        } catch {
+            logger.error("unknown printer profile; lane prints nothing", metadata: ["lane": "\(id)"])
+            return nil
+        }
+        let sink: Sink
+        if Self.isPlainFile(spec.path) {
+            sink = .file(path: spec.path)
+        } else if let endpoint = PrinterEndpoint(parsing: spec.path) {
+            var linkLogger = logger
+            linkLogger[metadataKey: "device.path"] = "\(spec.path)"
+            sink = .link(PrinterLink(endpoint: endpoint, profile: profile, logger: linkLogger))
+        } else {
+            logger.error("printer path is not a device, file or host:port", metadata: ["lane": "\(id)"])
+            return nil
+        }
+        let layout = ESCPOSReceiptPrinter(
+            renderer: ReceiptRenderer(profile: profile), shopName: spec.shopName, shopAddress: spec.shopAddress
+        ) { _, _ in }
+        return Lane(spec: spec, layout: layout, sink: sink, profile: profile)
+    }
+
     public func print(_ receipt: SaleReceipt) async throws {
-        guard let lane = lanes[receipt.lane] else {
+        guard let lane = lanes.withLock({ $0[receipt.lane] }) else {
             // A lane without a printer (the till shows the result): nothing to print.
             logger.debug("no printer on lane", metadata: ["lane": "\(receipt.lane)"])
             return
@@ -100,7 +180,7 @@ public final class LanePrinter: Payments.ReceiptPrinter {
                 try Self.append(bytes, to: path)
                 publish(status(lane: receipt.lane, ["state": "ready", "printed": .string(receipt.saleID)]))
             }
-            if let preview = lane.previewPath {
+            if let preview = lane.spec.previewPath {
                 try Data(ReceiptPreview(bytes: bytes, profile: lane.profile).png()).write(
                     to: URL(fileURLWithPath: preview))
             }
@@ -119,7 +199,11 @@ public final class LanePrinter: Payments.ReceiptPrinter {
                 publish(Self.status(lane: lane, Self.fields(of: event)))
             }
         }
-        eventForwarders.withLock { $0.append(task) }
+        eventForwarders.withLock { $0[lane] = task }
+    }
+
+    private func stopForwarding(_ lane: String) {
+        eventForwarders.withLock { $0.removeValue(forKey: lane) }?.cancel()
     }
 
     private func status(lane: String, _ fields: [String: JSONValue]) -> EventNotification {
@@ -170,7 +254,7 @@ public final class LanePrinter: Payments.ReceiptPrinter {
         guard descriptor >= 0 else {
             throw DaemonError(.startFailed, "cannot open printer file \(path): errno \(errno)")
         }
-        defer { close(descriptor) }
+        defer { Glibc.close(descriptor) }
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }

@@ -2,31 +2,41 @@ import ControlProtocol
 import Foundation
 import Payments
 import QFPay
+import Synchronization
 
 /// ``SalesPort`` over the payment pipeline: translates the till's requests into the pipeline's
 /// terms, snapshots into ``SaleInfo``, and `PaymentsError`s into ``RPCError``s with stable reasons.
 public final class PipelineSalesPort: SalesPort {
     private let pipeline: PaymentPipeline
-    private let defaultLane: String
+    private let defaultLane: Mutex<String>
+    private let printers: LanePrinter?
     private let reconcileDay: (@Sendable (String) async throws -> JSONValue)?
 
     /// - Parameters:
     ///   - defaultLane: the lane of sales that name none (the first configured lane).
+    ///   - printers: the pipeline's receipt printer, reloaded with the lanes and closed after a drain.
     ///   - reconcile: runs the reconciliation of a day, when the build has one.
     public init(
-        pipeline: PaymentPipeline, defaultLane: String,
+        pipeline: PaymentPipeline, defaultLane: String, printers: LanePrinter? = nil,
         reconcile: (@Sendable (String) async throws -> JSONValue)? = nil
     ) {
         self.pipeline = pipeline
-        self.defaultLane = defaultLane
+        self.defaultLane = Mutex(defaultLane)
+        self.printers = printers
         self.reconcileDay = reconcile
+    }
+
+    /// The lane of sales that name none: the first configured lane.
+    static func defaultLane(of configuration: DaemonConfiguration) -> String {
+        configuration.lanes.first?.id ?? "default"
     }
 
     public func startSale(_ request: SaleStartRequest) async throws -> SaleInfo {
         let saleRequest = SaleRequest(
             orderID: request.orderID ?? Self.makeSaleID(), amount: Int(request.amount), currency: request.currency,
             flow: request.mode == "qr" ? .dynamicQR : .barcode,
-            wallet: request.wallet.flatMap(Wallet.init(rawValue:)), lane: request.lane ?? defaultLane,
+            wallet: request.wallet.flatMap(Wallet.init(rawValue:)),
+            lane: request.lane ?? defaultLane.withLock { $0 },
             goodsName: request.goodsName, authCode: request.authCode)
         if request.mode == "qr", saleRequest.wallet == nil {
             throw RPCError.invalidParams(
@@ -83,8 +93,15 @@ public final class PipelineSalesPort: SalesPort {
         return (try? await pipeline.sales(SaleFilter(statuses: Set(open), limit: 10_000)).count) ?? 0
     }
 
+    /// Drains the pipeline, then lets the printers send what is queued (5 s at most) and closes them.
     public func drain() async {
         await pipeline.drain()
+        await printers?.finish(within: .seconds(5))
+    }
+
+    public func reload(_ configuration: DaemonConfiguration) async throws {
+        defaultLane.withLock { $0 = Self.defaultLane(of: configuration) }
+        printers?.reload(configuration)
     }
 
     // MARK: - Translation

@@ -49,6 +49,8 @@ public protocol SalesPort: Sendable {
     func pendingCount() async -> Int
     /// Stops taking new sales and waits until in-flight steps are journaled.
     func drain() async
+    /// Applies a re-read configuration's lanes (SIGHUP): the default lane and the lanes' printers.
+    func reload(_ configuration: DaemonConfiguration) async throws
 }
 
 /// The seam between the daemon and device discovery: the device list and device events.

@@ -86,9 +86,11 @@ final class DaemonHarness: Sendable {
             sales = services.sales
             devices = services.devices
         }
+        let file = directory.file("qfposd.yaml")
         let daemon = Daemon(
             configuration: configuration, environment: environment, logger: logger, sales: sales,
-            devices: devices, reloadConfiguration: { configuration })
+            devices: devices,
+            reloadConfiguration: { try await ConfigurationLoader.load(path: file, environment: [:]).0 })
         self.daemon = daemon
         runTask = Task { try await daemon.run() }
         try await waitUntilAnswering()
@@ -105,6 +107,15 @@ final class DaemonHarness: Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         throw TestSupportError("the daemon did not answer on \(socketPath)")
+    }
+
+    /// Rewrites the configuration file (same gateway, journal and socket) with `extraYAML`, for a reload.
+    func rewriteConfiguration(extraYAML: String, baseURL: String) throws {
+        try directory.write(
+            "qfposd.yaml",
+            Self.yaml(
+                directory: directory, extra: extraYAML + "\ncontrol:\n  socket_path: \(socketPath)\n",
+                baseURL: baseURL))
     }
 
     func connect() async throws -> ControlClient {

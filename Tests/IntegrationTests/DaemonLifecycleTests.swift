@@ -83,6 +83,57 @@ import Testing
         }
     }
 
+    @Test func reloadGivesALaneItsNewPrinterAndMakesTheFirstConfiguredLaneTheDefault() async throws {
+        try await withSandbox { sandbox in
+            let baseURL = sandbox.baseURL.absoluteString
+            let directory = try TemporaryDirectory()
+            let frontPrinter = directory.file("front.prn")
+            let backPrinter = directory.file("back.prn")
+            let harness = try await DaemonHarness(
+                extraYAML: DaemonHarness.sandboxYAML(baseURL: baseURL, scanner: nil, printer: frontPrinter),
+                withServices: true, key: SandboxTestCredentials.key, directory: directory, baseURL: baseURL)
+            let till = try await harness.connect()
+            _ = try await till.call(MethodName.eventsSubscribe, ["events": ["daemon.status"]])
+            var events = till.events.makeAsyncIterator()
+            let code = SandboxScenario.success.authCode(serial: 41)
+            _ = try await till.call(
+                MethodName.saleStart, ["amount": 100, "order_id": "RL-1", "auth_code": .string(code)])
+            try await Self.waitForBytes(in: frontPrinter)
+            let frontBytes = Self.size(of: frontPrinter)
+
+            try harness.rewriteConfiguration(
+                extraYAML: """
+                    lanes:
+                      ids: [back]
+                      back:
+                        printer:
+                          path: \(backPrinter)
+
+                    """, baseURL: baseURL)
+            harness.daemon.send(.reload)
+            _ = await EndToEndTests.events(&events) { $0.params["reloaded"] == true }
+            let second = SandboxScenario.success.authCode(serial: 42)
+            let sale = try await till.call(
+                MethodName.saleStart, ["amount": 200, "order_id": "RL-2", "auth_code": .string(second)],
+                as: SaleInfo.self)
+            #expect(sale.lane == "back", "a sale naming no lane goes to the first configured lane")
+            try await Self.waitForBytes(in: backPrinter)
+            #expect(Self.size(of: frontPrinter) == frontBytes, "the old printer got nothing more")
+            await till.close()
+            try await harness.stop()
+        }
+    }
+
+    /// Waits until a file printer has received something (10 s liveness bound).
+    static func waitForBytes(in path: String) async throws {
+        for _ in 0..<1000 where size(of: path) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        if size(of: path) == 0 { throw TestSupportError("nothing printed on \(path)") }
+    }
+
+    static func size(of path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
     @Test func devicesListShowsTheLanesScannerAndReloadIsAnnounced() async throws {
         try await withSandbox { sandbox in
             let scanner = try PseudoTerminal()
