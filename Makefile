@@ -6,7 +6,7 @@ DESTDIR ?=
 BUILD_FLAGS ?=
 # Debian packages the build, the tests and the demo need.
 APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcommon-dev xkb-data pkg-config \
-	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb
+	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont
 SOURCES := Sources Tests Package.swift
 
 .PHONY: all deps build release test lint format bench demo install clean

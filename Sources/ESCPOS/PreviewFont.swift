@@ -1,6 +1,6 @@
 /// A 5×7 dot font for ASCII (and `¥`, `‾`) in preview images. Each glyph is five column bytes,
 /// bit 0 the top row, as in the character generators of classic dot-matrix displays. Characters
-/// outside it (Kanji, kana) are drawn as boxes by `ReceiptPreview`.
+/// outside it (Kanji, kana) come from Unifont (`HexFont`), or are drawn as boxes without it.
 enum PreviewFont {
     /// The five columns of `character`, or nil when the font has no glyph for it.
     static func columns(of character: Character) -> ArraySlice<UInt8>? {

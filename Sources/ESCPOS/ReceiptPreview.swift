@@ -76,10 +76,12 @@ public struct ReceiptPreview: Sendable {
         return output
     }
 
-    /// The paper as a 1-bit image `dotsPerLine` wide: ASCII in a 5×7 dot font, other glyphs as
-    /// boxes (full-width ones twice as wide, emphasised ones filled), QR codes and raster images
+    /// The paper as a 1-bit image `dotsPerLine` wide: ASCII in a 5×7 dot font, other characters
+    /// (Kanji, kana, symbols) from `font` scaled to their cell, or as boxes when it has no glyph
+    /// for them (full-width ones twice as wide, emphasised ones filled); QR codes and raster images
     /// dot for dot, cuts as dashed lines.
-    public func image() -> Bitmap {
+    public func image(font: HexFont? = .system) -> Bitmap {
+        let wide = font?.glyphs(for: scalarsOutsideTheDotFont) ?? [:]
         var placed: [(y: Int, draw: Drawable)] = []
         var y = Self.margin
         for element in elements {
@@ -111,7 +113,7 @@ public struct ReceiptPreview: Sendable {
         for (top, drawable) in placed {
             switch drawable {
             case .line(let line, let height):
-                drawLine(line, top: top, height: height, on: &paper)
+                drawLine(line, top: top, height: height, glyphs: wide, on: &paper)
             case .bitmap(let bitmap, let alignment):
                 paper.draw(bitmap, x: offset(width: bitmap.width, alignment: alignment), y: top)
             case .cut:
@@ -126,8 +128,19 @@ public struct ReceiptPreview: Sendable {
     }
 
     /// The image as a PNG file.
-    public func png() -> [UInt8] {
-        PNGWriter.encode(image())
+    public func png(font: HexFont? = .system) -> [UInt8] {
+        PNGWriter.encode(image(font: font))
+    }
+
+    /// Characters printed that the 5×7 font lacks.
+    private var scalarsOutsideTheDotFont: Set<UInt32> {
+        var scalars: Set<UInt32> = []
+        for case .line(let line) in elements {
+            for glyph in line.glyphs where glyph.character != " " && PreviewFont.columns(of: glyph.character) == nil {
+                if let scalar = glyph.character.unicodeScalars.first { scalars.insert(scalar.value) }
+            }
+        }
+        return scalars
     }
 
     private enum Drawable {
@@ -144,7 +157,9 @@ public struct ReceiptPreview: Sendable {
         }
     }
 
-    private func drawLine(_ line: PreviewLine, top: Int, height: Int, on paper: inout Bitmap) {
+    private func drawLine(
+        _ line: PreviewLine, top: Int, height: Int, glyphs: [UInt32: HexFont.Glyph], on paper: inout Bitmap
+    ) {
         var x = offset(width: line.columns * Self.characterWidth, alignment: line.alignment)
         for glyph in line.glyphs {
             let width = glyph.columns * glyph.widthScale * Self.characterWidth
@@ -161,6 +176,14 @@ public struct ReceiptPreview: Sendable {
                         paper.fill(
                             x: left + column * scaleX, y: cellTop + row * scaleY,
                             width: scaleX + (glyph.emphasised ? 1 : 0), height: scaleY)
+                    }
+                }
+            } else if let scalar = glyph.character.unicodeScalars.first, let shape = glyphs[scalar.value] {
+                // A 16-dot Unifont glyph scaled (nearest dot) to the whole cell.
+                for row in 0..<glyphHeight {
+                    let sourceRow = row * 16 / glyphHeight
+                    for column in 0..<width where shape.isSet(x: column * shape.width / width, y: sourceRow) {
+                        paper.fill(x: x + column, y: glyphTop + row, width: glyph.emphasised ? 2 : 1, height: 1)
                     }
                 }
             } else if glyph.character != " " {

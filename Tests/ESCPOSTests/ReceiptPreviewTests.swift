@@ -128,3 +128,48 @@ struct QRCodeTests {
         #expect(throws: QRCodeError.self) { try QRCode(encoding: String(repeating: "x", count: 8_000)) }
     }
 }
+
+@Suite("Preview glyphs from Unifont")
+struct HexFontTests {
+    @Test("a .hex line gives its glyph, 8 or 16 dots wide, and other code points are not read")
+    func parsesHexLines() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qfpos-hex-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("font.hex").path
+        try """
+        0041:0000000018242442427E424242420000
+        65E5:00001FF01010101010101FF01010101010101FF010100000000000000000
+        not a glyph line
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let glyphs = HexFont(path: path).glyphs(for: [0x41, 0x65E5, 0x672C])
+        #expect(glyphs.keys.sorted() == [0x41])  // 65E5 has 60 digits: refused, not misdrawn
+        let a = try #require(glyphs[0x41])
+        #expect(a.width == 8)
+        #expect(a.rows[4] == 0x1800)
+        #expect(a.isSet(x: 3, y: 4) && a.isSet(x: 4, y: 4) && !a.isSet(x: 2, y: 4))
+    }
+
+    @Test("Kanji are drawn from the system's Unifont: each its own shape, none a box")
+    func drawsKanji() throws {
+        let font = try #require(HexFont.system, "Debian's unifont package (make deps) provides the preview glyphs")
+        let profile = try PrinterProfile.named("epson-tm-t88-jp")
+        var encoder = CommandEncoder(profile: profile)
+        encoder.begin()
+        encoder.line("日本")
+        let preview = ReceiptPreview(bytes: encoder.bytes, profile: profile)
+        func cell(_ image: Bitmap, column: Int) -> [Bool] {
+            var dots: [Bool] = []
+            for y in ReceiptPreview.margin..<(ReceiptPreview.margin + ReceiptPreview.lineHeight) {
+                for x in (column * 24)..<((column + 1) * 24) { dots.append(image[x, y]) }
+            }
+            return dots
+        }
+        let drawn = preview.image(font: font)
+        let boxes = preview.image(font: nil)
+        #expect(cell(drawn, column: 0) != cell(drawn, column: 1), "日 and 本 look different")
+        #expect(cell(boxes, column: 0) == cell(boxes, column: 1), "without the font both are the same box")
+        #expect(cell(drawn, column: 0) != cell(boxes, column: 0))
+        #expect(cell(drawn, column: 0).contains(true))
+    }
+}
