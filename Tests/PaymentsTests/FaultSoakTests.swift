@@ -81,6 +81,18 @@ struct FaultSoakTests {
                     disagreements.append("\(sale.order.saleID) paid in the journal, absent from the ledger")
                 }
             }
+            // Each log replays to the statuses it recorded (what a restart at any point would see).
+            for id in ids {
+                let stored = try #require(try journal.sale(id: id))
+                var replayed = SaleStateMachine(order: stored.order, createdAt: stored.createdAt, policy: policy)
+                for entry in stored.entries {
+                    replayed.replay(entry)
+                    if replayed.status != entry.status {
+                        disagreements.append("\(id) entry \(entry.sequence) replays to \(replayed.status)")
+                        break
+                    }
+                }
+            }
             let faulted = harness.server.ledger.requests().filter { $0.fault != nil }.count
             print(
                 "500 sales under faults: journal \(counts.sorted { $0.key < $1.key }), ledger \(orders.count) orders, "
