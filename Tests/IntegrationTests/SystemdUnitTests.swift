@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs systemd's own checker on the shipped units (`systemd-analyze verify`), with ExecStart
