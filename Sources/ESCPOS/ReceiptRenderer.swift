@@ -282,26 +282,25 @@ private struct ReceiptPage {
         var current = ""
         var currentWidth = 0
         var truncated = false
-        outer: for character in text {
+        /// Ends the current line; true when it was the last one allowed.
+        func endLine() -> Bool {
+            lines.append(current)
+            current = ""
+            currentWidth = 0
+            return lines.count == maximumLines
+        }
+        for character in text {
             if character == "\n" || character == "\r\n" {
-                lines.append(current)
-                current = ""
-                currentWidth = 0
-                if lines.count == maximumLines {
+                if endLine() {
                     truncated = true
-                    break outer
+                    break
                 }
                 continue
             }
             let characterWidth = width(String(character))
-            if currentWidth + characterWidth > limit {
-                lines.append(current)
-                current = ""
-                currentWidth = 0
-                if lines.count == maximumLines {
-                    truncated = true
-                    break outer
-                }
+            if currentWidth + characterWidth > limit, endLine() {
+                truncated = true
+                break
             }
             current.append(character)
             currentWidth += characterWidth

@@ -30,9 +30,7 @@ public struct CloseResponse: GatewayResponse, Hashable {
 
     public init(body: [UInt8]) throws(QFPayError) {
         let json = try JSONBody.gatewayObject(body, what: "close")
-        respcd = ResponseCode(rawValue: json.string("respcd")!)
-        resperr = json.string("resperr") ?? ""
-        respmsg = json.string("respmsg") ?? ""
+        (respcd, resperr, respmsg) = json.gatewayStatus
         syssn = json.nonEmpty("syssn")
         origSyssn = json.nonEmpty("orig_syssn")
         amount = json.int("txamt")

@@ -28,4 +28,9 @@ extension JSONBody {
         }
         return json
     }
+
+    /// `respcd` (present: `gatewayObject` checked), `resperr` and `respmsg` (empty when absent).
+    var gatewayStatus: (respcd: ResponseCode, resperr: String, respmsg: String) {
+        (ResponseCode(rawValue: string("respcd")!), string("resperr") ?? "", string("respmsg") ?? "")
+    }
 }

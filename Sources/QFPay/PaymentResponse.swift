@@ -30,9 +30,7 @@ public struct PaymentResponse: GatewayResponse, Hashable {
 
     public init(body: [UInt8]) throws(QFPayError) {
         let json = try JSONBody.gatewayObject(body, what: "payment")
-        respcd = ResponseCode(rawValue: json.string("respcd")!)
-        resperr = json.string("resperr") ?? ""
-        respmsg = json.string("respmsg") ?? ""
+        (respcd, resperr, respmsg) = json.gatewayStatus
         syssn = json.nonEmpty("syssn")
         outTradeNo = json.nonEmpty("out_trade_no")
         payTypeCode = json.nonEmpty("pay_type")

@@ -16,9 +16,7 @@ public struct QueryResponse: GatewayResponse, Hashable {
 
     public init(body: [UInt8]) throws(QFPayError) {
         let json = try JSONBody.gatewayObject(body, what: "query")
-        respcd = ResponseCode(rawValue: json.string("respcd")!)
-        resperr = json.string("resperr") ?? ""
-        respmsg = json.string("respmsg") ?? ""
+        (respcd, resperr, respmsg) = json.gatewayStatus
         page = json.int("page")
         pageSize = json.int("page_size")
         records = json.objects("data").map(TransactionRecord.init(json:))

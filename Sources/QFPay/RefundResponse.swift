@@ -22,9 +22,7 @@ public struct RefundResponse: GatewayResponse, Hashable {
 
     public init(body: [UInt8]) throws(QFPayError) {
         let json = try JSONBody.gatewayObject(body, what: "refund")
-        respcd = ResponseCode(rawValue: json.string("respcd")!)
-        resperr = json.string("resperr") ?? ""
-        respmsg = json.string("respmsg") ?? ""
+        (respcd, resperr, respmsg) = json.gatewayStatus
         syssn = json.nonEmpty("syssn")
         origSyssn = json.nonEmpty("orig_syssn")
         outTradeNo = json.nonEmpty("out_trade_no")

@@ -27,8 +27,9 @@ public struct TradeBill: Sendable, Hashable {
         } else {
             let json = try JSONBody.gatewayObject(body, what: "trade_bill")
             isZip = false
-            respcd = ResponseCode(rawValue: json.string("respcd")!)
-            resperr = json.string("resperr") ?? ""
+            let status = json.gatewayStatus
+            respcd = status.respcd
+            resperr = status.resperr
         }
     }
 

@@ -11,9 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let status = try await client.call(MethodName.daemonStatus)
-            await client.close()
+            let status = try await options.call(MethodName.daemonStatus)
             if options.json { return options.printJSON(status) }
             let lanes = (status["lanes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
             print(
@@ -38,9 +36,7 @@ struct DevicesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(MethodName.devicesList)
-            await client.close()
+            let result = try await options.call(MethodName.devicesList)
             if options.json { return options.printJSON(result) }
             let devices = result["devices"]?.arrayValue ?? []
             if devices.isEmpty { print("no devices") }
@@ -93,9 +89,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let report = try await client.call(MethodName.reconcileRun, ["date": .string(date)])
-            await client.close()
+            let report = try await options.call(MethodName.reconcileRun, ["date": .string(date)])
             if options.json { return options.printJSON(report) }
             if csv, let text = report["csv"]?.stringValue {
                 return print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
@@ -119,10 +113,8 @@ struct SimulateScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(
+            let result = try await options.call(
                 MethodName.scanSimulate, ["lane": .string(lane), "code": .string(code)])
-            await client.close()
             if options.json { return options.printJSON(result) }
             if let sale = try? result["sale"]?.decode(SaleInfo.self) {
                 print(SaleText.line(sale))

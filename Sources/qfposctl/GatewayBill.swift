@@ -37,10 +37,9 @@ struct GatewayBill: AsyncParsableCommand {
             if credentials.json {
                 FileHandle.standardOutput.write(Data(bill.body))
             } else {
-                let code = bill.respcd ?? ""
                 print(
                     GatewayOutput.table([
-                        ("respcd", "\(code.rawValue)  \(code.englishMessage) / \(code.japaneseMessage)"),
+                        ("respcd", GatewayOutput.meaning(bill.respcd ?? "")),
                         ("resperr", bill.resperr ?? ""),
                     ]))
             }
@@ -49,8 +48,7 @@ struct GatewayBill: AsyncParsableCommand {
             GatewayOutput.printError("outcome unknown: \(unknown)")
             throw GatewayExit.outcomeUnknown
         case .notSent(let error):
-            GatewayOutput.printError("not sent: \(error.message)")
-            throw GatewayExit.notSent
+            throw GatewayOutput.notSent(error)
         }
     }
 }

@@ -26,11 +26,7 @@ struct GatewayClose: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try credentials.loadConfiguration()
-        var type: PayType?
-        if let payType {
-            guard let value = PayType(rawValue: payType) else { throw ValidationError("unknown --pay-type \(payType)") }
-            type = value
-        }
+        let type = try PayType.option(payType)
         let request = CloseRequest(
             syssn: syssn, outTradeNo: outTradeNo, amount: amount,
             transactionTime: txdtm.map(TransactionTime.init(text:)) ?? .now)

@@ -16,6 +16,16 @@ struct GatewayCommand: AsyncParsableCommand {
     )
 }
 
+extension PayType {
+    /// The pay type a `--pay-type` option names (nil when the option is not given); an unknown
+    /// code is a usage error.
+    static func option(_ code: String?) throws -> PayType? {
+        guard let code else { return nil }
+        guard let type = PayType(rawValue: code) else { throw ValidationError("unknown --pay-type \(code)") }
+        return type
+    }
+}
+
 /// The exit statuses of the gateway commands.
 enum GatewayExit {
     static let declined = ExitCode(1)

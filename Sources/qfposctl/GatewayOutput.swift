@@ -16,9 +16,14 @@ enum GatewayOutput {
             printError("outcome unknown (the request may have been processed; query it): \(unknown)")
             throw GatewayExit.outcomeUnknown
         case .notSent(let error):
-            printError("not sent: \(error.message)")
-            throw GatewayExit.notSent
+            throw notSent(error)
         }
+    }
+
+    /// Prints why a request was not sent; returns the exit status to end with.
+    static func notSent(_ error: QFPayError) -> ExitCode {
+        printError("not sent: \(error.message)")
+        return GatewayExit.notSent
     }
 
     /// Prints an answer: its raw body with `--json`, else its description.
@@ -34,15 +39,15 @@ enum GatewayOutput {
 
     /// `respcd`, its meaning and `resperr`.
     static func common(_ response: some GatewayResponse) -> [(String, String)] {
-        var lines = [
-            (
-                "respcd",
-                "\(response.respcd.rawValue)  \(response.respcd.englishMessage) / \(response.respcd.japaneseMessage)"
-            )
-        ]
+        var lines = [("respcd", meaning(response.respcd))]
         if !response.resperr.isEmpty { lines.append(("resperr", response.resperr)) }
         if !response.respmsg.isEmpty { lines.append(("respmsg", response.respmsg)) }
         return lines
+    }
+
+    /// A response code with its meaning in English and Japanese.
+    static func meaning(_ code: ResponseCode) -> String {
+        "\(code.rawValue)  \(code.englishMessage) / \(code.japaneseMessage)"
     }
 
     /// A pay type code with its wallet's name.

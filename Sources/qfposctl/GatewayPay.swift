@@ -70,10 +70,7 @@ struct GatewayPay: AsyncParsableCommand {
                 noCredit: noCredit)
         }
         var final = request
-        if let payType {
-            guard let type = PayType(rawValue: payType) else { throw ValidationError("unknown --pay-type \(payType)") }
-            final.payType = type
-        }
+        if let type = try PayType.option(payType) { final.payType = type }
         let client = QFPayClient(configuration: configuration)
         let result = await client.pay(final)
         let describe = { (response: PaymentResponse) -> String in
@@ -122,10 +119,7 @@ struct GatewayPay: AsyncParsableCommand {
             } else {
                 print(
                     GatewayOutput.table([
-                        (
-                            "result",
-                            "\(record.respcd.rawValue)  \(record.respcd.englishMessage) / \(record.respcd.japaneseMessage)"
-                        ),
+                        ("result", GatewayOutput.meaning(record.respcd)),
                         ("syssn", record.syssn ?? "-"), ("paydtm", record.paydtm ?? "-"),
                     ]))
             }

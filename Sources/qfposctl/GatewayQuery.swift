@@ -34,11 +34,7 @@ struct GatewayQuery: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try credentials.loadConfiguration()
-        var type: PayType?
-        if let payType {
-            guard let value = PayType(rawValue: payType) else { throw ValidationError("unknown --pay-type \(payType)") }
-            type = value
-        }
+        let type = try PayType.option(payType)
         let request = QueryRequest(
             syssns: syssn, outTradeNos: outTradeNo, payType: type, respcd: respcd,
             startTime: start.map(TransactionTime.init(text:)), endTime: end.map(TransactionTime.init(text:)),

@@ -131,10 +131,7 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(MethodName.saleGet, ["sale_id": .string(saleID)])
-            options.json ? options.printJSON(result) : print(SaleText.line(try result.decode(SaleInfo.self)))
-            await client.close()
+            try options.printSale(try await options.call(MethodName.saleGet, ["sale_id": .string(saleID)]))
         }
     }
 }
@@ -147,10 +144,7 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(MethodName.saleCancel, ["sale_id": .string(saleID)])
-            options.json ? options.printJSON(result) : print(SaleText.line(try result.decode(SaleInfo.self)))
-            await client.close()
+            try options.printSale(try await options.call(MethodName.saleCancel, ["sale_id": .string(saleID)]))
         }
     }
 }
@@ -165,11 +159,9 @@ struct RefundCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(
+            let result = try await options.call(
                 MethodName.saleRefund, ["sale_id": .string(saleID), "amount": .integer(amount)])
-            options.json ? options.printJSON(result) : print(SaleText.line(try result.decode(SaleInfo.self)))
-            await client.close()
+            try options.printSale(result)
         }
     }
 }
@@ -182,8 +174,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(MethodName.saleList, ["limit": .integer(limit)])
+            let result = try await options.call(MethodName.saleList, ["limit": .integer(limit)])
             if options.json {
                 options.printJSON(result)
             } else {
@@ -191,7 +182,6 @@ struct ListCommand: AsyncParsableCommand {
                     print(SaleText.line(try value.decode(SaleInfo.self)))
                 }
             }
-            await client.close()
         }
     }
 }
@@ -205,10 +195,8 @@ struct ReceiptReprintCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await explainingErrors {
-            let client = try await options.connect()
-            let result = try await client.call(MethodName.receiptReprint, ["sale_id": .string(saleID)])
+            let result = try await options.call(MethodName.receiptReprint, ["sale_id": .string(saleID)])
             options.json ? options.printJSON(result) : print("reprinted the receipt of \(saleID)")
-            await client.close()
         }
     }
 }

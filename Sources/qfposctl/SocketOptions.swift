@@ -27,6 +27,24 @@ struct SocketOptions: ParsableArguments {
         }
     }
 
+    /// Connects, makes one call and closes the connection; returns the answer.
+    func call(_ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
+        let client = try await connect()
+        do {
+            let result = try await client.call(method, params)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
+    /// Prints an answer that is a sale: as one JSON line with `--json`, else as its status line.
+    func printSale(_ result: JSONValue) throws {
+        json ? printJSON(result) : print(SaleText.line(try result.decode(SaleInfo.self)))
+    }
+
     /// Prints `value` as one JSON line.
     func printJSON(_ value: JSONValue) {
         print(String(decoding: value.encodedLine().dropLast(), as: UTF8.self))

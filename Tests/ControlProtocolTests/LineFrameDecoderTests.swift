@@ -2,6 +2,7 @@ import ControlProtocol
 import Glibc
 import NIOCore
 import NIOPosix
+import TestSupport
 import Testing
 
 /// Feeds bytes through a real socket pair into a NIO channel running `LineFrameDecoder`, so the

@@ -58,20 +58,9 @@ import Testing
                     scanner: ScannerSettings(terminator: .lf, prefix: "QF:"))
             ])
             let monitor = DeviceMonitor(configuration: configuration, logger: logger)
-            let scans = Inbox<ScannerOutput>()
-            let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
-            let attachments = Inbox<ScannerAttachment>()
-            let stream = hub.attachments()  // subscribed now, before anything is plugged
-            let attachmentTask = Task {
-                for await attachment in stream { attachments.put(attachment) }
-            }
-            defer { attachmentTask.cancel() }
-            hub.start()
-            try await monitor.start()
-            defer {
-                hub.stop()
-                monitor.stop()
-            }
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            let (attachments, scans) = (session.attachments, session.scans)
             #expect(monitor.devices.isEmpty)
 
             let port = FakeDevices.uniqueNumber()
@@ -167,18 +156,9 @@ import Testing
             let configuration = DevicesConfiguration(
                 defaultScanner: ScannerSettings(interCharacterTimeoutMilliseconds: 30_000, keyboardLayout: "jp"))
             let monitor = DeviceMonitor(configuration: configuration, logger: logger)
-            let scans = Inbox<ScannerOutput>()
-            let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
-            let attachments = Inbox<ScannerAttachment>()
-            let stream = hub.attachments()
-            let task = Task { for await attachment in stream { attachments.put(attachment) } }
-            defer { task.cancel() }
-            hub.start()
-            try await monitor.start()
-            defer {
-                hub.stop()
-                monitor.stop()
-            }
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            let (attachments, scans) = (session.attachments, session.scans)
             let wedge = FakeDevices.keyboard()
             try testbed.add(wedge.description)
             try testbed.emulateEvdevGrab(on: wedge.node)
@@ -197,17 +177,10 @@ import Testing
     @Test func aScannerUdevNoLongerCallsAScannerIsDetached() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
             let monitor = DeviceMonitor(logger: logger)
-            let hub = ScannerHub(monitor: monitor, configuration: DevicesConfiguration(), logger: logger) { _ in }
-            let attachments = Inbox<ScannerAttachment>()
-            let stream = hub.attachments()
-            let task = Task { for await attachment in stream { attachments.put(attachment) } }
-            defer { task.cancel() }
-            hub.start()
-            try await monitor.start()
-            defer {
-                hub.stop()
-                monitor.stop()
-            }
+            let session = try await ScannerHubSession(
+                monitor: monitor, configuration: DevicesConfiguration(), logger: logger)
+            defer { session.stop() }
+            let attachments = session.attachments
             let scanner = FakeDevices.cdcACMScanner()
             try testbed.plug(scanner.description)
             guard case .attached(let device) = try await attachments.next() else {

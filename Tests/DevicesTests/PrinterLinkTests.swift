@@ -182,9 +182,7 @@ struct PrinterLinkTests {
         defer { printer.stop() }
         var options = Support.fastOptions
         options.completionTimeoutMilliseconds = 300
-        let link = PrinterLink(
-            endpoint: .serial(path: printer.devicePath, settings: .init()), profile: try .named("epson-tm-t88-jp"),
-            logger: Support.quietLogger, options: options)
+        let link = try Support.link(printer.devicePath, options: options)
         defer { link.close() }
         let job = Support.job("maybe printed")
         let id = link.submit(job)
@@ -203,9 +201,7 @@ struct PrinterLinkTests {
         defer { printer.stop() }
         var options = Support.fastOptions
         options.completionTimeoutMilliseconds = 3_000
-        let link = PrinterLink(
-            endpoint: .serial(path: printer.devicePath, settings: .init()), profile: try .named("epson-tm-t88-jp"),
-            logger: Support.quietLogger, options: options)
+        let link = try Support.link(printer.devicePath, options: options)
         defer { link.close() }
         let job = Support.job("long job")
         let id = link.submit(job)

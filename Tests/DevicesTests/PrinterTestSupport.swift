@@ -12,10 +12,13 @@ enum PrinterTestSupport {
 
     static let quietLogger = Logger(label: "qfpos.test.printer") { _ in SwiftLogNoOpLogHandler() }
 
-    static func link(_ path: String, profile: String = "epson-tm-t88-jp") throws -> PrinterLink {
+    /// A link to the serial printer at `path` (a pty printer), quiet, with `options`.
+    static func link(
+        _ path: String, profile: String = "epson-tm-t88-jp", options: PrinterLink.Options = fastOptions
+    ) throws -> PrinterLink {
         PrinterLink(
             endpoint: .serial(path: path, settings: PrinterSerialSettings(baudRate: 115_200)),
-            profile: try PrinterProfile.named(profile), logger: quietLogger, options: fastOptions)
+            profile: try PrinterProfile.named(profile), logger: quietLogger, options: options)
     }
 
     /// Waits until `condition` holds, up to `seconds` (a liveness bound, not a timing assertion).

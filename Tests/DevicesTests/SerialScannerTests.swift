@@ -201,18 +201,9 @@ import Testing
             DeviceRule(name: "rs232", match: .staticPath(link), role: .scanner)
         ])
         let monitor = DeviceMonitor(configuration: configuration, logger: logger)
-        let scans = Inbox<ScannerOutput>()
-        let hub = ScannerHub(monitor: monitor, configuration: configuration, logger: logger) { scans.put($0) }
-        let attachments = Inbox<ScannerAttachment>()
-        let stream = hub.attachments()
-        let task = Task { for await attachment in stream { attachments.put(attachment) } }
-        defer { task.cancel() }
-        hub.start()
-        try await monitor.start()
-        defer {
-            hub.stop()
-            monitor.stop()
-        }
+        let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+        defer { session.stop() }
+        let (attachments, scans) = (session.attachments, session.scans)
         // The node is not there yet: the hub reports the failure and keeps trying.
         guard case .failed(let device, let error) = try await attachments.next() else {
             Issue.record("expected a failure first")

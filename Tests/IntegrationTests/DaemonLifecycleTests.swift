@@ -9,18 +9,9 @@ import Testing
 /// Drain on stop, reload, and the methods around a sale, through the socket with the real
 /// pipeline against the sandbox.
 @Suite struct DaemonLifecycleTests {
-    private func harness(_ sandbox: SandboxServer, scanner: String? = nil, printer: String? = nil) async throws
-        -> DaemonHarness
-    {
-        try await DaemonHarness(
-            extraYAML: DaemonHarness.sandboxYAML(
-                baseURL: sandbox.baseURL.absoluteString, scanner: scanner, printer: printer),
-            withServices: true, key: SandboxTestCredentials.key, baseURL: sandbox.baseURL.absoluteString)
-    }
-
     @Test func stoppingDrainsAPendingSaleAndRefusesNewOnes() async throws {
         try await withSandbox { sandbox in
-            let harness = try await harness(sandbox)
+            let harness = try await DaemonHarness(sandbox: sandbox)
             let till = try await harness.connect()
             _ = try await till.call(MethodName.eventsSubscribe)
             var events = till.events.makeAsyncIterator()
@@ -46,7 +37,7 @@ import Testing
 
     @Test func cancelListAndSimulatedScanGoThroughTheSocket() async throws {
         try await withSandbox { sandbox in
-            let harness = try await harness(sandbox)
+            let harness = try await DaemonHarness(sandbox: sandbox)
             let till = try await harness.connect()
             let waiting = try await till.call(
                 MethodName.saleStart, ["amount": 700, "order_id": "CX-1"], as: SaleInfo.self)
@@ -137,7 +128,7 @@ import Testing
     @Test func devicesListShowsTheLanesScannerAndReloadIsAnnounced() async throws {
         try await withSandbox { sandbox in
             let scanner = try PseudoTerminal()
-            let harness = try await harness(sandbox, scanner: scanner.devicePath)
+            let harness = try await DaemonHarness(sandbox: sandbox, scanner: scanner.devicePath)
             let till = try await harness.connect()
             let devices = try await till.call(MethodName.devicesList)["devices"]?.arrayValue ?? []
             let lanes = devices.filter { $0["node"] == .string(scanner.devicePath) }

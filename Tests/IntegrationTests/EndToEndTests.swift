@@ -28,9 +28,7 @@ import Testing
             let scanner = try PseudoTerminal()
             let printer = try PseudoTerminal()
             let harness = try await DaemonHarness(
-                extraYAML: DaemonHarness.sandboxYAML(
-                    baseURL: sandbox.baseURL.absoluteString, scanner: scanner.devicePath, printer: printer.devicePath),
-                withServices: true, key: SandboxTestCredentials.key, baseURL: sandbox.baseURL.absoluteString)
+                sandbox: sandbox, scanner: scanner.devicePath, printer: printer.devicePath)
             let till = try await harness.connect()
             _ = try await till.call(MethodName.eventsSubscribe)
             var events = till.events.makeAsyncIterator()
@@ -81,10 +79,7 @@ import Testing
 
     @Test func badInputOnOneConnectionDoesNotDisturbASaleOnAnother() async throws {
         try await withSandbox { sandbox in
-            let harness = try await DaemonHarness(
-                extraYAML: DaemonHarness.sandboxYAML(
-                    baseURL: sandbox.baseURL.absoluteString, scanner: nil, printer: nil),
-                withServices: true, key: SandboxTestCredentials.key, baseURL: sandbox.baseURL.absoluteString)
+            let harness = try await DaemonHarness(sandbox: sandbox)
             let till = try await harness.connect()
             _ = try await till.call(MethodName.eventsSubscribe, ["events": ["sale.updated"]])
             var events = till.events.makeAsyncIterator()

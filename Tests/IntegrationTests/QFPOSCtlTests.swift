@@ -7,29 +7,14 @@ import Testing
 /// The built `qfposctl` against a running daemon, as a technician runs it.
 @Suite struct QFPOSCtlTests {
     private func qfposctl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await offPool { try Self.run(arguments) }
-    }
-
-    private static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.executablePath)
+        let executable = URL(fileURLWithPath: DaemonProcess.executablePath)
             .deletingLastPathComponent().appendingPathComponent("qfposctl")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try await runToEnd(executable, arguments)
     }
 
     @Test func saleWaitFollowsTheSaleToPaidAndStatusAndListShowIt() async throws {
         try await withSandbox { sandbox in
-            let harness = try await DaemonHarness(
-                extraYAML: DaemonHarness.sandboxYAML(
-                    baseURL: sandbox.baseURL.absoluteString, scanner: nil, printer: nil),
-                withServices: true, key: SandboxTestCredentials.key, baseURL: sandbox.baseURL.absoluteString)
+            let harness = try await DaemonHarness(sandbox: sandbox)
             let code = SandboxScenario.pendingThenPaid(queries: 2).authCode(serial: 5150)
             let sale = try await qfposctl([
                 "sale", "1200", "--wait", "--auth-code", code, "--order-id", "CTL-1", "--socket", harness.socketPath,

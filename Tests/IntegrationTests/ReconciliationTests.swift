@@ -9,10 +9,7 @@ import Testing
 @Suite struct ReconciliationTests {
     @Test func aPaidSaleIsMatchedInTheDaysReconciliation() async throws {
         try await withSandbox { sandbox in
-            let harness = try await DaemonHarness(
-                extraYAML: DaemonHarness.sandboxYAML(
-                    baseURL: sandbox.baseURL.absoluteString, scanner: nil, printer: nil),
-                withServices: true, key: SandboxTestCredentials.key, baseURL: sandbox.baseURL.absoluteString)
+            let harness = try await DaemonHarness(sandbox: sandbox)
             let till = try await harness.connect()
             let code = SandboxScenario.success.authCode(serial: 4_242)
             _ = try await till.call(

@@ -2,6 +2,7 @@ import ControlProtocol
 import Foundation
 import Glibc
 import QFPOSDaemon
+import TestSupport
 import Testing
 
 @Suite struct SystemdIntegrationTests {

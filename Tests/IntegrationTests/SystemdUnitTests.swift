@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs systemd's own checker on the shipped units (`systemd-analyze verify`), with ExecStart
@@ -10,20 +11,7 @@ import Testing
         .appendingPathComponent("systemd")
 
     private func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await offPool { try Self.analyze(arguments) }
-    }
-
-    private static func analyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try await runToEnd(URL(fileURLWithPath: "/usr/bin/systemd-analyze"), arguments)
     }
 
     private func installedCopy() throws -> TemporaryDirectory {

@@ -21,14 +21,6 @@ func run(_ executable: String, _ arguments: [String]) async throws -> (status: I
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// Runs blocking work (pipe reads, waiting for a process) on a Dispatch thread, never on Swift's
-/// cooperative pool, which the sandbox under test needs to answer.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
-}
-
 /// The directory holding the package's built products (`.build/debug`).
 func productsDirectory() -> URL {
     var url = Bundle.module.bundleURL.deletingLastPathComponent()
@@ -83,7 +75,7 @@ struct SandboxProcessTests {
         #expect(closed["respcd"] as? String == "0000")
         #expect(closed["syssn"] == nil)
         process.terminate()
-        try await offPool { process.waitUntilExit() }
+        await offPool { process.waitUntilExit() }
         stopped = true
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)

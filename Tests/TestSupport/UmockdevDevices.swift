@@ -37,14 +37,9 @@ public enum FakeDevices {
             port: port, vendor: vendor, product: product, serial: serial, manufacturer: manufacturer, model: model)
         let interface = usbInterface(usb.path, interfaceClass: "02", subclass: "02", protocol: "01", driver: "cdc_acm")
         let ttyPath = "\(interface.path)/tty/ttyACM\(node)"
-        let tty = stanza(
-            ttyPath, node: "ttyACM\(node)",
-            properties: ["SUBSYSTEM": "tty", "DEVNAME": "/dev/ttyACM\(node)", "MAJOR": "166", "MINOR": "\(node)"]
-                .merging(extraProperties) { $1 },
-            attributes: ["dev": "166:\(node)"])
-        return FakeDevice(
-            description: [usb.text, interface.text, tty].joined(separator: "\n"), node: "/dev/ttyACM\(node)",
-            syspaths: ["/sys" + usb.path, "/sys" + interface.path, "/sys" + ttyPath])
+        let tty = deviceNode(
+            ttyPath, name: "ttyACM\(node)", subsystem: "tty", major: 166, minor: node, properties: extraProperties)
+        return fakeDevice([usb, interface], tty)
     }
 
     /// A scanner behind a USB-serial converter (`ttyUSB*`), e.g. a Datalogic RS-232 model on an FTDI cable
@@ -59,15 +54,9 @@ public enum FakeDevices {
         let interface = usbInterface(usb.path, interfaceClass: "ff", subclass: "ff", protocol: "ff", driver: "ftdi_sio")
         let portPath = "\(interface.path)/ttyUSB\(node)"
         let portDevice = stanza(portPath, properties: ["SUBSYSTEM": "usb-serial", "DRIVER": "ftdi_sio"])
-        let ttyPath = "\(portPath)/tty/ttyUSB\(node)"
-        let tty = stanza(
-            ttyPath, node: "ttyUSB\(node)",
-            properties: ["SUBSYSTEM": "tty", "DEVNAME": "/dev/ttyUSB\(node)", "MAJOR": "188", "MINOR": "\(node)"],
-            attributes: ["dev": "188:\(node)"])
-        return FakeDevice(
-            description: [usb.text, interface.text, portDevice, tty].joined(separator: "\n"),
-            node: "/dev/ttyUSB\(node)",
-            syspaths: ["/sys" + usb.path, "/sys" + interface.path, "/sys" + portPath, "/sys" + ttyPath])
+        let tty = deviceNode(
+            "\(portPath)/tty/ttyUSB\(node)", name: "ttyUSB\(node)", subsystem: "tty", major: 188, minor: node)
+        return fakeDevice([usb, interface, (portPath, portDevice)], tty)
     }
 
     /// A USB HID keyboard: a keyboard-wedge scanner when the vendor is a scanner maker
@@ -88,17 +77,9 @@ public enum FakeDevices {
                 "KEY": "1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe",
             ],
             attributes: ["name": "\(manufacturer) \(model)"])
-        let eventPath = "\(inputPath)/event\(node)"
-        let event = stanza(
-            eventPath, node: "input/event\(node)",
-            properties: [
-                "SUBSYSTEM": "input", "DEVNAME": "/dev/input/event\(node)", "MAJOR": "13", "MINOR": "\(64 + node)",
-            ],
-            attributes: ["dev": "13:\(64 + node)"])
-        return FakeDevice(
-            description: [usb.text, interface.text, input, event].joined(separator: "\n"),
-            node: "/dev/input/event\(node)",
-            syspaths: ["/sys" + usb.path, "/sys" + interface.path, "/sys" + inputPath, "/sys" + eventPath])
+        let event = deviceNode(
+            "\(inputPath)/event\(node)", name: "input/event\(node)", subsystem: "input", major: 13, minor: 64 + node)
+        return fakeDevice([usb, interface, (inputPath, input)], event)
     }
 
     /// A USB printer-class printer (`/dev/usb/lp*`), default an Epson TM-T88V.
@@ -111,14 +92,10 @@ public enum FakeDevices {
         let usb = usbDevice(
             port: port, vendor: vendor, product: product, serial: serial, manufacturer: manufacturer, model: model)
         let interface = usbInterface(usb.path, interfaceClass: "07", subclass: "01", protocol: "02", driver: "usblp")
-        let lpPath = "\(interface.path)/usbmisc/lp\(node)"
-        let lp = stanza(
-            lpPath, node: "usb/lp\(node)",
-            properties: ["SUBSYSTEM": "usbmisc", "DEVNAME": "/dev/usb/lp\(node)", "MAJOR": "180", "MINOR": "\(node)"],
-            attributes: ["dev": "180:\(node)", "ieee1284_id": ieee1284ID])
-        return FakeDevice(
-            description: [usb.text, interface.text, lp].joined(separator: "\n"), node: "/dev/usb/lp\(node)",
-            syspaths: ["/sys" + usb.path, "/sys" + interface.path, "/sys" + lpPath])
+        let lp = deviceNode(
+            "\(interface.path)/usbmisc/lp\(node)", name: "usb/lp\(node)", subsystem: "usbmisc", major: 180,
+            minor: node, attributes: ["ieee1284_id": ieee1284ID])
+        return fakeDevice([usb, interface], lp)
     }
 
     /// A HID POS scanner (usage page 0x8C) on hidraw, default a Honeywell in HID POS mode.
@@ -134,17 +111,36 @@ public enum FakeDevices {
         let hid = stanza(
             hidPath, properties: ["SUBSYSTEM": "hid", "HID_ID": "0003:0000\(hex(vendor)):0000\(hex(product))"],
             binaryAttributes: ["report_descriptor": "068C000902A101850209FE1500260000750895387400C0"])
-        let hidrawPath = "\(hidPath)/hidraw/hidraw\(node)"
-        let hidraw = stanza(
-            hidrawPath, node: "hidraw\(node)",
-            properties: ["SUBSYSTEM": "hidraw", "DEVNAME": "/dev/hidraw\(node)", "MAJOR": "245", "MINOR": "\(node)"],
-            attributes: ["dev": "245:\(node)"])
-        return FakeDevice(
-            description: [usb.text, interface.text, hid, hidraw].joined(separator: "\n"), node: "/dev/hidraw\(node)",
-            syspaths: ["/sys" + usb.path, "/sys" + interface.path, "/sys" + hidPath, "/sys" + hidrawPath])
+        let hidraw = deviceNode(
+            "\(hidPath)/hidraw/hidraw\(node)", name: "hidraw\(node)", subsystem: "hidraw", major: 245, minor: node)
+        return fakeDevice([usb, interface, (hidPath, hid)], hidraw)
     }
 
     // MARK: - Building blocks
+
+    /// A device: its parents' stanzas, parents first, then the node's device.
+    private static func fakeDevice(
+        _ parents: [(path: String, text: String)], _ device: (path: String, text: String, node: String)
+    ) -> FakeDevice {
+        let all = parents + [(device.path, device.text)]
+        return FakeDevice(
+            description: all.map(\.text).joined(separator: "\n"), node: device.node,
+            syspaths: all.map { "/sys" + $0.path })
+    }
+
+    /// A device with a node in `/dev`: `name` there, its major and minor numbers, and what
+    /// `properties` and `attributes` add.
+    private static func deviceNode(
+        _ path: String, name: String, subsystem: String, major: Int, minor: Int,
+        properties: [String: String] = [:], attributes: [String: String] = [:]
+    ) -> (path: String, text: String, node: String) {
+        let text = stanza(
+            path, node: name,
+            properties: ["SUBSYSTEM": subsystem, "DEVNAME": "/dev/\(name)", "MAJOR": "\(major)", "MINOR": "\(minor)"]
+                .merging(properties) { $1 },
+            attributes: ["dev": "\(major):\(minor)"].merging(attributes) { $1 })
+        return (path, text, "/dev/\(name)")
+    }
 
     private static func usbDevice(
         port: Int, vendor: UInt16, product: UInt16, serial: String?, manufacturer: String, model: String

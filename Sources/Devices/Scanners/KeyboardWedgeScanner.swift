@@ -1,5 +1,4 @@
 import CLinuxShims
-import Dispatch
 import Glibc
 import Logging
 
@@ -15,15 +14,10 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
     private let path: String
     private let settings: ScannerSettings
     private let logger: Logger
-    private let handler: ScannerHandler
-    private let onDisconnect: ScannerDisconnectHandler?
-    private let queue: DispatchQueue
-    private let validator: ScanValidator
-    // Confined to `queue`.
+    private let loop: ScannerReadLoop
+    // Confined to the loop's queue.
     private var decoder: KeyboardWedgeDecoder
     private var pending: [UInt8] = []
-    private var reader: DescriptorReader?
-    private var timer: (any DispatchSourceTimer)?
 
     /// Size of `struct input_event`: a `struct timeval`, u16 type, u16 code, s32 value.
     static let eventSize = MemoryLayout<timeval>.size + 8
@@ -37,29 +31,18 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
         self.source = ScanSource(deviceID: deviceID, node: path, transport: .keyboardWedge)
         self.settings = settings
         self.logger = logger
-        self.handler = handler
-        self.onDisconnect = onDisconnect
-        self.queue = DispatchQueue(label: "qfpos.scanner.evdev.\(deviceID)")
-        self.validator = ScanValidator(settings: settings, source: source)
+        self.loop = ScannerReadLoop(
+            name: "keyboard-wedge scanner", queueLabel: "qfpos.scanner.evdev.\(deviceID)", source: source,
+            settings: settings, logger: logger, onDisconnect: onDisconnect, handler: handler)
         let translator = try KeyTranslator(layout: settings.keyboardLayout, variant: settings.keyboardVariant)
         self.decoder = KeyboardWedgeDecoder(
             translator: translator, maximumLength: settings.maximumLength,
             timeout: .milliseconds(settings.interCharacterTimeoutMilliseconds))
     }
 
-    deinit { reader?.cancel() }
-
     public func start() throws {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { throw DevicesError(.openFailed, "cannot open \(path)", systemError: errno) }
-        // umockdev emulates evdev nodes with a pty; raw mode keeps the event bytes intact there.
-        // A real evdev node is not a terminal and this does nothing.
-        if isatty(descriptor) == 1 {
-            var attributes = termios()
-            tcgetattr(descriptor, &attributes)
-            cfmakeraw(&attributes)
-            tcsetattr(descriptor, TCSANOW, &attributes)
-        }
+        // umockdev emulates evdev nodes with a pty, which the loop puts in raw mode.
+        let descriptor = try ScannerReadLoop.openInputNode(path)
         if CLinuxShims_evdev_grab(descriptor, 1) != 0 {
             let error = errno
             if settings.requiresExclusiveGrab {
@@ -72,39 +55,17 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
                 "keyboard-wedge scanner not grabbed: its keys also reach the keyboard focus",
                 metadata: ["device.path": "\(path)", "errno": "\(error)"])
         }
-        queue.sync {
-            let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.setEventHandler { [weak self] in self?.timedOut() }
-            timer.schedule(deadline: .distantFuture)
-            timer.resume()
-            self.timer = timer
-            let reader = DescriptorReader(
-                descriptor: descriptor, queue: queue, chunkSize: Self.eventSize * 64,
-                onBytes: { [weak self] bytes in self?.received(bytes) },
-                onEnd: { [weak self] error in self?.ended(error) })
-            self.reader = reader
-            reader.resume()
-        }
-        logger.info(
-            "keyboard-wedge scanner attached",
-            metadata: [
-                "device.path": "\(path)", "device.id": "\(source.deviceID)",
-                "keyboard.layout": "\(settings.keyboardLayout)",
-            ])
+        loop.start(
+            descriptor: descriptor, chunkSize: Self.eventSize * 64,
+            details: ["keyboard.layout": "\(settings.keyboardLayout)"],
+            onBytes: { [weak self] bytes in self?.received(bytes) },
+            onTimeout: { [weak self] in self?.timedOut() },
+            onEnd: { [weak self] in self?.reset() })
     }
 
-    /// Stops reading and closes the device; returns once it is closed. Must not be called from
-    /// the scanner's handler.
-    public func stop() {
-        let stopped: DescriptorReader? = queue.sync {
-            let current = reader
-            reader = nil
-            timer?.cancel()
-            timer = nil
-            return current
-        }
-        stopped?.cancelAndWait()  // closing the descriptor also releases an evdev grab
-    }
+    /// Stops reading and closes the device; returns once it is closed (and the grab released).
+    /// Must not be called from the scanner's handler.
+    public func stop() { loop.stop() }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         let now = ContinuousClock.now
@@ -123,9 +84,7 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
             offset += size
         }
         pending.removeFirst(offset)
-        timer?.schedule(
-            deadline: decoder.hasPendingKeys
-                ? .now() + .milliseconds(settings.interCharacterTimeoutMilliseconds) : .distantFuture)
+        loop.restartTimeout(pending: decoder.hasPendingKeys)
     }
 
     private func event(type: UInt16, code: UInt16, value: Int32, at instant: ContinuousClock.Instant) {
@@ -144,22 +103,15 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
     }
 
     private func deliver(_ output: KeyboardWedgeDecoder.Output, at instant: ContinuousClock.Instant) {
-        let result: ScannerOutput
         switch output {
-        case .code(let text): result = validator.validate(text: text, completedAt: instant)
-        case .partial(let count): result = .dropped(ScanDrop(reason: .partial, length: count, source: source))
-        case .overlong(let count): result = .dropped(ScanDrop(reason: .overlong, length: count, source: source))
+        case .code(let text): loop.deliver(loop.validator.validate(text: text, completedAt: instant))
+        case .partial(let count): loop.drop(.partial, length: count)
+        case .overlong(let count): loop.drop(.overlong, length: count)
         }
-        ScanLogging.log(result, logger: logger)
-        handler(result)
     }
 
-    private func ended(_ error: Int32) {
-        reader = nil
-        timer?.schedule(deadline: .distantFuture)
+    private func reset() {
         _ = decoder.flush()
         pending.removeAll()
-        logger.notice("keyboard-wedge scanner went away", metadata: ["device.path": "\(path)", "errno": "\(error)"])
-        onDisconnect?(source, error)
     }
 }
