@@ -53,6 +53,7 @@ public actor PaymentPipeline {
     private struct LiveSale {
         var machine: SaleStateMachine
         var sequence: Int
+        /// The generation of the sale's pending timer (0: none); an older timer is ignored.
         var timerGeneration = 0
         /// The scanned code, kept in memory only until the payment request is sent.
         var authCode: String?
@@ -68,6 +69,11 @@ public actor PaymentPipeline {
     private let configuration: Configuration
     private var logger: Logger { configuration.logger }
     private var live: [String: LiveSale] = [:]
+    /// Every sale's timer; one task (`timerWake`) sleeps until the earliest is due.
+    private var timers = SaleTimers()
+    private var lastTimerGeneration = 0
+    private var timerWake: (task: Task<Void, Never>, due: Date, id: Int)?
+    private var timerWakes = 0
     private var saleByOutTradeNo: [String: String] = [:]
     private var awaitingScan: [String: String] = [:]
     private var recoveringLanes: [String: Int] = [:]
@@ -327,6 +333,8 @@ public actor PaymentPipeline {
     /// and the gateway can tell). Waiters get nil.
     public func stop() {
         stopped = true
+        timerWake?.task.cancel()
+        timerWake = nil
         for (_, watcher) in watchers { watcher.2.resume(returning: nil) }
         watchers = [:]
         for (_, waiters) in laneWaiters { for waiter in waiters { waiter.resume() } }
@@ -408,13 +416,11 @@ public actor PaymentPipeline {
         guard !stopped, var sale = live[saleID] else { return }
         let order = sale.machine.order
         if let delay = action.timer {
-            sale.timerGeneration += 1
-            let generation = sale.timerGeneration
-            let clock = configuration.clock
-            Task {
-                try? await clock.sleep(for: delay)
-                await self.timerFired(saleID, generation: generation)
-            }
+            lastTimerGeneration += 1
+            sale.timerGeneration = lastTimerGeneration
+            let due = configuration.clock.now().addingTimeInterval(SaleTimers.seconds(delay))
+            timers.insert(SaleTimers.Entry(due: due, saleID: saleID, generation: sale.timerGeneration))
+            armTimer()
         }
         if let request = action.request {
             let gateway = self.gateway
@@ -498,6 +504,49 @@ public actor PaymentPipeline {
             // Settled and idle: the journal holds it (a later refund or notification revives it).
             live[saleID] = nil
             saleByOutTradeNo[order.outTradeNo] = nil
+            releaseSettledStorage()
+        }
+    }
+
+    /// After a burst of sales: drops the timers of sales that left memory, and gives back the
+    /// storage of the sale maps once they are nearly empty (a dictionary keeps its largest size).
+    private func releaseSettledStorage() {
+        if timers.count > 64 + 2 * live.count {
+            timers.compact { live[$0.saleID]?.timerGeneration == $0.generation }
+        }
+        if live.capacity > 64 + 8 * live.count {
+            live = Dictionary(uniqueKeysWithValues: live.map { ($0.key, $0.value) })
+            saleByOutTradeNo = Dictionary(uniqueKeysWithValues: saleByOutTradeNo.map { ($0.key, $0.value) })
+        }
+    }
+
+    /// Makes sure one task sleeps until the earliest timer is due.
+    private func armTimer() {
+        guard !stopped, let due = timers.earliest else {
+            timerWake?.task.cancel()
+            timerWake = nil
+            return
+        }
+        if let wake = timerWake, wake.due <= due { return }
+        timerWake?.task.cancel()
+        let clock = configuration.clock
+        let delay = max(0, due.timeIntervalSince(clock.now()))
+        timerWakes += 1
+        let id = timerWakes
+        let task = Task {
+            try? await clock.sleep(for: .nanoseconds(Int64(delay * 1e9)))
+            await self.timersDue(wake: id)
+        }
+        timerWake = (task, due, id)
+    }
+
+    private func timersDue(wake id: Int) {
+        guard timerWake?.id == id else { return }  // replaced by an earlier wake
+        timerWake = nil
+        let due = timers.removeDue(at: configuration.clock.now())
+        armTimer()
+        for entry in due where live[entry.saleID]?.timerGeneration == entry.generation {
+            Task { await self.timerFired(entry.saleID, generation: entry.generation) }
         }
     }
 
