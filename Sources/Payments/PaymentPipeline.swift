@@ -21,6 +21,9 @@ public actor PaymentPipeline {
         /// Called at every journal write of every sale (before and after it); returning true
         /// stops the pipeline there as if the process were killed. For crash-recovery tests.
         public var crashPoint: (@Sendable (CrashPoint) -> Bool)?
+        /// Called on the pipeline's queue when the last sale held in memory has settled and left
+        /// it (nothing in flight any more): a moment to give freed memory back. Must not block.
+        public var whenIdle: (@Sendable () -> Void)?
 
         public init(
             policy: SalePolicy = .standard,
@@ -28,7 +31,8 @@ public actor PaymentPipeline {
             classifier: PaymentCodeClassifier = PaymentCodeClassifier(),
             printer: (any ReceiptPrinter)? = nil,
             logger: Logger = Logger(label: "qfpos.payments"),
-            crashPoint: (@Sendable (CrashPoint) -> Bool)? = nil
+            crashPoint: (@Sendable (CrashPoint) -> Bool)? = nil,
+            whenIdle: (@Sendable () -> Void)? = nil
         ) {
             self.policy = policy
             self.clock = clock
@@ -36,6 +40,7 @@ public actor PaymentPipeline {
             self.printer = printer
             self.logger = logger
             self.crashPoint = crashPoint
+            self.whenIdle = whenIdle
         }
     }
 
@@ -518,6 +523,7 @@ public actor PaymentPipeline {
             live = Dictionary(uniqueKeysWithValues: live.map { ($0.key, $0.value) })
             saleByOutTradeNo = Dictionary(uniqueKeysWithValues: saleByOutTradeNo.map { ($0.key, $0.value) })
         }
+        if live.isEmpty { configuration.whenIdle?() }
     }
 
     /// Makes sure one task sleeps until the earliest timer is due.
@@ -535,7 +541,7 @@ public actor PaymentPipeline {
         let id = timerWakes
         let task = Task {
             try? await clock.sleep(for: .nanoseconds(Int64(delay * 1e9)))
-            await self.timersDue(wake: id)
+            self.timersDue(wake: id)
         }
         timerWake = (task, due, id)
     }
