@@ -97,6 +97,10 @@ let package = Package(
                         "-l_FoundationCollections", "-l_FoundationICU", "-lFoundationEssentials",
                         "-lFoundationInternationalization", "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
                         "-lswiftSynchronization",
+                        // Relative relocations packed (DT_RELR, glibc 2.36): the loader reads
+                        // 50 KB of them instead of 2.7 MB.
+                        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
                     ], .when(platforms: [.linux]))
             ]
         ),
