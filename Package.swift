@@ -132,7 +132,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "QFPayTests", dependencies: ["QFPay", "QFPaySandbox", "TestSupport"], swiftSettings: swiftSettings),
+            name: "QFPayTests",
+            dependencies: ["QFPay", "QFPaySandbox", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+                + nioHTTP,
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "QFPaySandboxTests",
             dependencies: ["QFPaySandbox", "QFPay", "TestSupport"],

@@ -35,11 +35,14 @@ final class HTTPTransport: Sendable {
     private let requestTimeout: Duration
     /// Made at the first `https` request and kept: loading the trust roots is costly.
     private let tlsContext = Mutex<NIOSSLContext?>(nil)
+    private let trustRoots: NIOSSLTrustRoots
     private let connections = ConnectionLimit(HTTPTransport.maximumConnections)
 
-    init(connectTimeout: Duration, requestTimeout: Duration) {
+    /// - Parameter trustRoots: the certificates a server's chain must end in (tests name their own).
+    init(connectTimeout: Duration, requestTimeout: Duration, trustRoots: NIOSSLTrustRoots = .default) {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
+        self.trustRoots = trustRoots
     }
 
     enum Failure: Error {
@@ -87,6 +90,7 @@ final class HTTPTransport: Sendable {
             if let cached { return cached }
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.minimumTLSVersion = .tlsv12
+            configuration.trustRoots = trustRoots
             let context = try NIOSSLContext(configuration: configuration)
             cached = context
             return context
