@@ -272,6 +272,17 @@ public actor PaymentPipeline {
         try journal.summaries(statuses: filter.statuses, lane: filter.lane, limit: filter.limit)
     }
 
+    /// How many sales are not settled yet. Counted in memory, where every unfinished sale is once
+    /// the journal's have been loaded (before that, the journal is asked): a status query does not
+    /// read the whole journal.
+    public func pendingCount() throws -> Int {
+        guard loaded else {
+            let open = Set(SaleStatus.allCases.filter { !$0.isSettled })
+            return try journal.summaries(statuses: open, limit: 10_000).count
+        }
+        return live.values.count { !$0.machine.status.isSettled }
+    }
+
     /// Waits until the sale satisfies `condition` (or the pipeline stops: nil).
     public func waitFor(_ saleID: String, _ condition: @escaping @Sendable (SaleSnapshot) -> Bool) async
         -> SaleSnapshot?

@@ -79,8 +79,7 @@ public final class PipelineSalesPort: SalesPort {
     }
 
     public func pendingCount() async -> Int {
-        let open = SaleStatus.allCases.filter { !$0.isSettled }
-        return (try? await pipeline.sales(SaleFilter(statuses: Set(open), limit: 10_000)).count) ?? 0
+        (try? await pipeline.pendingCount()) ?? 0
     }
 
     public func drain() async {
