@@ -21,6 +21,9 @@ public actor PaymentPipeline {
         /// Called at every journal write of every sale (before and after it); returning true
         /// stops the pipeline there as if the process were killed. For crash-recovery tests.
         public var crashPoint: (@Sendable (CrashPoint) -> Bool)?
+        /// Called on the pipeline's queue when the last sale held in memory has settled and left
+        /// it (nothing in flight any more): a moment to give freed memory back. Must not block.
+        public var whenIdle: (@Sendable () -> Void)?
 
         public init(
             policy: SalePolicy = .standard,
@@ -28,7 +31,8 @@ public actor PaymentPipeline {
             classifier: PaymentCodeClassifier = PaymentCodeClassifier(),
             printer: (any ReceiptPrinter)? = nil,
             logger: Logger = Logger(label: "qfpos.payments"),
-            crashPoint: (@Sendable (CrashPoint) -> Bool)? = nil
+            crashPoint: (@Sendable (CrashPoint) -> Bool)? = nil,
+            whenIdle: (@Sendable () -> Void)? = nil
         ) {
             self.policy = policy
             self.clock = clock
@@ -36,6 +40,7 @@ public actor PaymentPipeline {
             self.printer = printer
             self.logger = logger
             self.crashPoint = crashPoint
+            self.whenIdle = whenIdle
         }
     }
 
@@ -57,6 +62,7 @@ public actor PaymentPipeline {
         var durable: SaleStateMachine
         var durableSequence: Int
         var sequence: Int
+        /// The generation of the sale's pending timer (0: none); an older timer is ignored.
         var timerGeneration = 0
         /// The scanned code, kept in memory only until the payment request is sent.
         var authCode: String?
@@ -91,6 +97,11 @@ public actor PaymentPipeline {
     private let configuration: Configuration
     private var logger: Logger { configuration.logger }
     private var live: [String: LiveSale] = [:]
+    /// Every sale's timer; one task (`timerWake`) sleeps until the earliest is due.
+    private var timers = SaleTimers()
+    private var lastTimerGeneration = 0
+    private var timerWake: (task: Task<Void, Never>, due: Date, id: Int)?
+    private var timerWakes = 0
     private var saleByOutTradeNo: [String: String] = [:]
     private var awaitingScan: [String: String] = [:]
     private var recoveringLanes: [String: Int] = [:]
@@ -284,6 +295,17 @@ public actor PaymentPipeline {
         try journal.summaries(statuses: filter.statuses, lane: filter.lane, limit: filter.limit)
     }
 
+    /// How many sales are not settled yet. Counted in memory, where every unfinished sale is once
+    /// the journal's have been loaded (before that, the journal is asked): a status query does not
+    /// read the whole journal.
+    public func pendingCount() throws -> Int {
+        guard loaded else {
+            let open = Set(SaleStatus.allCases.filter { !$0.isSettled })
+            return try journal.summaries(statuses: open, limit: 10_000).count
+        }
+        return live.values.count { !$0.machine.status.isSettled }
+    }
+
     /// Waits until the sale satisfies `condition` (or the pipeline stops: nil).
     public func waitFor(_ saleID: String, _ condition: @escaping @Sendable (SaleSnapshot) -> Bool) async
         -> SaleSnapshot?
@@ -357,6 +379,8 @@ public actor PaymentPipeline {
 
     private func halt() {
         stopped = true
+        timerWake?.task.cancel()
+        timerWake = nil
         for (_, watcher) in watchers { watcher.2.resume(returning: nil) }
         watchers = [:]
         for (_, waiters) in laneWaiters { for waiter in waiters { waiter.resume() } }
@@ -454,13 +478,11 @@ public actor PaymentPipeline {
         guard !stopped, var sale = live[saleID] else { return }
         let order = sale.machine.order
         if let delay = action.timer {
-            sale.timerGeneration += 1
-            let generation = sale.timerGeneration
-            let clock = configuration.clock
-            Task {
-                try? await clock.sleep(for: delay)
-                await self.timerFired(saleID, generation: generation)
-            }
+            lastTimerGeneration += 1
+            sale.timerGeneration = lastTimerGeneration
+            let due = configuration.clock.now().addingTimeInterval(SaleTimers.seconds(delay))
+            timers.insert(SaleTimers.Entry(due: due, saleID: saleID, generation: sale.timerGeneration))
+            armTimer()
         }
         if let request = action.request {
             let gateway = self.gateway
@@ -544,6 +566,50 @@ public actor PaymentPipeline {
             // Settled and idle: the journal holds it (a later refund or notification revives it).
             live[saleID] = nil
             saleByOutTradeNo[order.outTradeNo] = nil
+            releaseSettledStorage()
+        }
+    }
+
+    /// After a burst of sales: drops the timers of sales that left memory, and gives back the
+    /// storage of the sale maps once they are nearly empty (a dictionary keeps its largest size).
+    private func releaseSettledStorage() {
+        if timers.count > 64 + 2 * live.count {
+            timers.compact { live[$0.saleID]?.timerGeneration == $0.generation }
+        }
+        if live.capacity > 64 + 8 * live.count {
+            live = Dictionary(uniqueKeysWithValues: live.map { ($0.key, $0.value) })
+            saleByOutTradeNo = Dictionary(uniqueKeysWithValues: saleByOutTradeNo.map { ($0.key, $0.value) })
+        }
+        if live.isEmpty { configuration.whenIdle?() }
+    }
+
+    /// Makes sure one task sleeps until the earliest timer is due.
+    private func armTimer() {
+        guard !stopped, let due = timers.earliest else {
+            timerWake?.task.cancel()
+            timerWake = nil
+            return
+        }
+        if let wake = timerWake, wake.due <= due { return }
+        timerWake?.task.cancel()
+        let clock = configuration.clock
+        let delay = max(0, due.timeIntervalSince(clock.now()))
+        timerWakes += 1
+        let id = timerWakes
+        let task = Task {
+            try? await clock.sleep(for: .nanoseconds(Int64(delay * 1e9)))
+            self.timersDue(wake: id)
+        }
+        timerWake = (task, due, id)
+    }
+
+    private func timersDue(wake id: Int) {
+        guard timerWake?.id == id else { return }  // replaced by an earlier wake
+        timerWake = nil
+        let due = timers.removeDue(at: configuration.clock.now())
+        armTimer()
+        for entry in due where live[entry.saleID]?.timerGeneration == entry.generation {
+            Task { await self.timerFired(entry.saleID, generation: entry.generation) }
         }
     }
 

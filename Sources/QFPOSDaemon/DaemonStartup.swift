@@ -112,7 +112,9 @@ public struct DaemonServices: Sendable {
         pipelineLogger[metadataKey: "component"] = "payments"
         let pipeline = PaymentPipeline(
             journal: journal, gateway: gateway,
-            configuration: PaymentPipeline.Configuration(policy: salePolicy, printer: printer, logger: pipelineLogger))
+            configuration: PaymentPipeline.Configuration(
+                policy: salePolicy, printer: printer, logger: pipelineLogger,
+                whenIdle: { MemoryTrimmer.shared.requestTrim() }))
         let reconciler = Reconciler(journal: journal, gateway: gateway)
         let sales = PipelineSalesPort(
             pipeline: pipeline, defaultLane: PipelineSalesPort.defaultLane(of: configuration), printers: printer,

@@ -89,8 +89,7 @@ public final class PipelineSalesPort: SalesPort {
     }
 
     public func pendingCount() async -> Int {
-        let open = SaleStatus.allCases.filter { !$0.isSettled }
-        return (try? await pipeline.sales(SaleFilter(statuses: Set(open), limit: 10_000)).count) ?? 0
+        (try? await pipeline.pendingCount()) ?? 0
     }
 
     /// Drains the pipeline, then lets the printers send what is queued (5 s at most) and closes them.

@@ -1,8 +1,10 @@
 import Foundation
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import Synchronization
 
 /// One HTTP exchange's answer.
 struct HTTPAnswer: Sendable {
@@ -12,31 +14,36 @@ struct HTTPAnswer: Sendable {
     let body: [UInt8]
 }
 
-/// Sends signed requests with FoundationNetworking's `URLSession` (libcurl over the system's
-/// OpenSSL), and sorts failures into "nothing was sent" and "the outcome is unknown".
+/// Sends signed requests over SwiftNIO: HTTP/1.1 on NIO's shared event loops, TLS by swift-nio-ssl
+/// for `https` (the system's trust roots, the host name verified). Sorts failures into "nothing
+/// was sent" and "the outcome is unknown".
+///
+/// Every request gets a fresh connection (`Connection: close`), so a request is never written
+/// twice: nothing re-sends it on a reused connection that died. Redirects are not followed: the
+/// 3xx answer itself comes back. The connection is bounded by the connect timeout, the exchange
+/// after it by the request timeout.
+///
+/// Why not `URLSession`: FoundationNetworking and libcurl (with its TLS, Kerberos, LDAP and SSH
+/// libraries) made up a third of the daemon's resident memory.
 final class HTTPTransport: Sendable {
-    private let session: URLSession
+    /// Answers larger than this are refused (a day's trade bill is far smaller).
+    static let maximumBodySize = 64 << 20
+    /// Exchanges at once; the others wait for a free one (as `URLSession` does per host).
+    static let maximumConnections = 6
+
+    private let connectTimeout: Duration
     private let requestTimeout: Duration
+    /// Made at the first `https` request and kept: loading the trust roots is costly.
+    private let tlsContext = Mutex<NIOSSLContext?>(nil)
+    private let trustRoots: NIOSSLTrustRoots
+    private let connections = ConnectionLimit(HTTPTransport.maximumConnections)
 
-    init(connectTimeout: Duration, requestTimeout: Duration) {
-        let configuration = URLSessionConfiguration.ephemeral
-        // FoundationNetworking truncates timeouts to whole seconds (0.3 s would be 0, an instant
-        // timeout): round up, at least one second.
-        configuration.timeoutIntervalForRequest = Self.wholeSeconds(requestTimeout)
-        configuration.timeoutIntervalForResource = Self.wholeSeconds(connectTimeout + requestTimeout)
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        configuration.urlCredentialStorage = nil
-        session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
+    /// - Parameter trustRoots: the certificates a server's chain must end in (tests name their own).
+    init(connectTimeout: Duration, requestTimeout: Duration, trustRoots: NIOSSLTrustRoots = .default) {
+        self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
+        self.trustRoots = trustRoots
     }
-
-    deinit { session.finishTasksAndInvalidate() }
-
-    /// `duration` in seconds, rounded up to a whole second, at least one.
-    static func wholeSeconds(_ duration: Duration) -> Double { max(1, duration.timeInterval.rounded(.up)) }
 
     enum Failure: Error {
         case notSent(QFPayError)
@@ -44,97 +51,273 @@ final class HTTPTransport: Sendable {
     }
 
     func send(_ request: SignedRequest) async -> Result<HTTPAnswer, Failure> {
-        var urlRequest = URLRequest(url: request.url)
-        urlRequest.httpMethod = request.method
-        urlRequest.timeoutInterval = Self.wholeSeconds(requestTimeout)
-        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        // A fresh connection per request: libcurl silently re-sends a request when a reused
-        // connection dies before the answer starts, which would send a payment twice.
-        urlRequest.setValue("close", forHTTPHeaderField: "Connection")
-        if !request.body.isEmpty { urlRequest.httpBody = Data(request.body) }
-        do {
-            let (data, response) = try await session.data(for: urlRequest)
-            guard let http = response as? HTTPURLResponse else {
-                return .failure(.unknown(UnknownOutcome(.transportError, "the answer is not HTTP", body: Array(data))))
+        guard let target = Target(request.url) else {
+            return .failure(
+                .notSent(
+                    QFPayError(
+                        .invalidConfiguration, "cannot send to \(request.url): an http or https URL is needed",
+                        field: "base_url")))
+        }
+        let context: NIOSSLContext?
+        do { context = target.secure ? try makeTLSContext() : nil } catch {
+            return .failure(.notSent(QFPayError(.connectionFailed, "cannot set up TLS: \(error)", underlying: error)))
+        }
+        guard await connections.acquire() else {
+            return .failure(.notSent(QFPayError(.cancelled, "cancelled while waiting for a connection")))
+        }
+        defer { connections.release() }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let exchange = Exchange(loop: loop, host: target.host)
+        let parts = Self.requestParts(request, target: target)
+        let connectTimeout = TimeAmount.nanoseconds(Self.nanoseconds(connectTimeout))
+        let requestTimeout = TimeAmount.nanoseconds(Self.nanoseconds(requestTimeout))
+        return await withTaskCancellationHandler {
+            loop.execute {
+                exchange.start(
+                    target: target, tls: context, parts: parts, connectTimeout: connectTimeout,
+                    requestTimeout: requestTimeout)
             }
-            var headers: [String: String] = [:]
-            for (name, value) in http.allHeaderFields {
-                if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+            do { return try await exchange.result.get() } catch {
+                return .failure(.unknown(UnknownOutcome(.transportError, "\(error)")))
             }
-            return .success(HTTPAnswer(status: http.statusCode, headers: headers, body: Array(data)))
-        } catch let error as URLError {
-            return .failure(Self.classify(error, url: request.url))
-        } catch is CancellationError {
-            return .failure(.unknown(UnknownOutcome(.cancelled, "cancelled while the request was in flight")))
-        } catch {
-            return .failure(.unknown(UnknownOutcome(.transportError, "\(error)")))
+        } onCancel: {
+            loop.execute { exchange.cancel() }
         }
     }
 
-    /// URL errors that happen before any byte of the request leaves are "not sent"; the rest
-    /// leave the outcome unknown. A timeout is always unknown: libcurl does not say whether it
-    /// struck while connecting or after sending.
-    static func classify(_ error: URLError, url: URL) -> Failure {
-        let host = url.host ?? "?"
-        switch error.code {
-        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet, .badURL,
-            .unsupportedURL, .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected,
-            .clientCertificateRequired:
-            return .notSent(
-                QFPayError(
-                    .connectionFailed, "cannot connect to \(host): \(error.code.name)", underlying: error))
-        case .timedOut:
-            return .unknown(UnknownOutcome(.timedOut, "no answer from \(host) in time"))
-        case .networkConnectionLost, .badServerResponse, .cannotParseResponse, .zeroByteResource:
-            return .unknown(UnknownOutcome(.connectionLost, "the connection to \(host) dropped: \(error.code.name)"))
-        case .cancelled:
-            return .unknown(UnknownOutcome(.cancelled, "cancelled while the request was in flight"))
-        case .unknown where Self.isConnectFailure(error):
-            // FoundationNetworking maps libcurl's CURLE_COULDNT_CONNECT to `.unknown` unless errno
-            // still says ECONNREFUSED; libcurl's message says no connection was made.
-            return .notSent(QFPayError(.connectionFailed, "cannot connect to \(host)", underlying: error))
-        default:
-            return .unknown(
-                UnknownOutcome(
-                    .transportError,
-                    "transport error with \(host): \(error.code.name) \(error.userInfo[NSLocalizedDescriptionKey] ?? "")"
-                ))
+    private func makeTLSContext() throws -> NIOSSLContext {
+        try tlsContext.withLock { cached in
+            if let cached { return cached }
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv12
+            configuration.trustRoots = trustRoots
+            let context = try NIOSSLContext(configuration: configuration)
+            cached = context
+            return context
         }
     }
-}
 
-/// Refuses HTTP redirects: a payment is never re-sent elsewhere; the 3xx answer itself comes
-/// back, unsigned, and leaves the outcome unknown.
-private final class RedirectRefusal: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
+    private static func requestParts(_ request: SignedRequest, target: Target) -> [HTTPClientRequestPart] {
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: target.hostHeader)
+        for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
+        headers.add(name: "Accept", value: "*/*")
+        headers.add(name: "Connection", value: "close")
+        if request.method != "GET" || !request.body.isEmpty {
+            headers.add(name: "Content-Length", value: "\(request.body.count)")
+        }
+        let head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: target.pathAndQuery, headers: headers)
+        var parts: [HTTPClientRequestPart] = [.head(head)]
+        if !request.body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: request.body)))) }
+        parts.append(.end(nil))
+        return parts
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? Int64.max : max(0, product + attoseconds / 1_000_000_000)
     }
 }
 
 extension HTTPTransport {
-    /// Whether libcurl's message says the connection was never made.
-    static func isConnectFailure(_ error: URLError) -> Bool {
-        let text = (error.userInfo[NSLocalizedDescriptionKey] as? String) ?? ""
-        return text.contains("Couldn't connect to server") || text.contains("Could not resolve host")
+    /// Where a request goes.
+    struct Target: Sendable {
+        let secure: Bool
+        let host: String
+        let port: Int
+        let pathAndQuery: String
+
+        init?(_ url: URL) {
+            guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false),
+                let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = components.host, !host.isEmpty
+            else { return nil }
+            secure = scheme == "https"
+            // An IPv6 literal comes bracketed in some versions of Foundation.
+            self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+            port = components.port ?? (secure ? 443 : 80)
+            let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+            pathAndQuery = components.percentEncodedQuery.map { path + "?" + $0 } ?? path
+        }
+
+        var hostHeader: String {
+            let name = host.contains(":") ? "[\(host)]" : host
+            return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
+        }
+
+        /// Whether the host is an IP address (no SNI then).
+        var hostIsAddress: Bool {
+            host.contains(":") || host.split(separator: ".").allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        }
     }
 }
 
-extension URLError.Code {
-    /// A short name for messages.
-    var name: String {
-        switch self {
-        case .cannotConnectToHost: "connection refused"
-        case .cannotFindHost, .dnsLookupFailed: "host not found"
-        case .notConnectedToInternet: "no network"
-        case .secureConnectionFailed: "TLS handshake failed"
-        case .timedOut: "timed out"
-        case .networkConnectionLost: "connection lost"
-        case .badServerResponse: "bad server response"
-        default: "URLError \(rawValue)"
+/// One request's exchange, confined to one event loop: connects, writes the request, collects the
+/// answer, and completes exactly once with the answer or the failure's kind.
+private final class Exchange: @unchecked Sendable {
+    typealias Outcome = Result<HTTPAnswer, HTTPTransport.Failure>
+
+    private let loop: any EventLoop
+    private let host: String
+    private let promise: EventLoopPromise<Outcome>
+    private var channel: (any Channel)?
+    private var timeout: Scheduled<Void>?
+    private var completed = false
+    /// Whether any byte of the request may have left.
+    private var written = false
+
+    init(loop: any EventLoop, host: String) {
+        self.loop = loop
+        self.host = host
+        self.promise = loop.makePromise(of: Outcome.self)
+    }
+
+    var result: EventLoopFuture<Outcome> { promise.futureResult }
+
+    func start(
+        target: HTTPTransport.Target, tls: NIOSSLContext?, parts: [HTTPClientRequestPart], connectTimeout: TimeAmount,
+        requestTimeout: TimeAmount
+    ) {
+        loop.preconditionInEventLoop()
+        guard !completed else { return }
+        let serverHostname = target.hostIsAddress ? nil : target.host
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(
+                        ResponseCollector(exchange: self, secure: tls != nil))
+                }
+            }
+        bootstrap.connect(host: target.host, port: target.port).whenComplete { [self] connected in
+            switch connected {
+            case .failure(let error):
+                complete(
+                    .failure(
+                        .notSent(
+                            QFPayError(
+                                .connectionFailed, "cannot connect to \(host): \(Self.describe(error))",
+                                underlying: error))))
+            case .success(let channel):
+                guard !completed else {
+                    channel.close(promise: nil)
+                    return
+                }
+                self.channel = channel
+                timeout = loop.scheduleTask(in: requestTimeout) { [self] in
+                    complete(.failure(.unknown(UnknownOutcome(.timedOut, "no answer from \(host) in time"))))
+                }
+                written = true
+                for part in parts.dropLast() { channel.write(part, promise: nil) }
+                if let last = parts.last { channel.writeAndFlush(last, promise: nil) }
+            }
         }
+    }
+
+    func cancel() {
+        if written {
+            complete(.failure(.unknown(UnknownOutcome(.cancelled, "cancelled while the request was in flight"))))
+        } else {
+            complete(.failure(.notSent(QFPayError(.cancelled, "cancelled before the request was sent"))))
+        }
+    }
+
+    /// The TLS handshake failed: nothing of the request left.
+    func handshakeFailed(_ error: any Error) {
+        complete(
+            .failure(
+                .notSent(
+                    QFPayError(
+                        .connectionFailed, "TLS handshake with \(host) failed: \(Self.describe(error))",
+                        underlying: error))))
+    }
+
+    func lost(_ why: String) {
+        complete(.failure(.unknown(UnknownOutcome(.connectionLost, "the connection to \(host) dropped: \(why)"))))
+    }
+
+    func failed(_ reason: UnknownOutcome.Reason, _ message: String) {
+        complete(.failure(.unknown(UnknownOutcome(reason, message))))
+    }
+
+    func complete(_ outcome: Outcome) {
+        loop.preconditionInEventLoop()
+        guard !completed else { return }
+        completed = true
+        timeout?.cancel()
+        channel?.close(promise: nil)
+        promise.succeed(outcome)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? IOError { return error.description }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "connection timed out" }
+        return "\(error)"
+    }
+}
+
+/// Collects the answer's head and body and hands the whole answer to its exchange.
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let exchange: Exchange
+    private let secure: Bool
+    private var handshakeCompleted = false
+    private var head: HTTPResponseHead?
+    private var body: [UInt8] = []
+
+    init(exchange: Exchange, secure: Bool) {
+        self.exchange = exchange
+        self.secure = secure
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body(let buffer):
+            guard body.count + buffer.readableBytes <= HTTPTransport.maximumBodySize else {
+                exchange.failed(.transportError, "the answer is larger than \(HTTPTransport.maximumBodySize) bytes")
+                return
+            }
+            body.append(contentsOf: buffer.readableBytesView)
+        case .end:
+            guard let head else { return }
+            var headers: [String: String] = [:]
+            for (name, value) in head.headers { headers[name.lowercased()] = value }
+            exchange.complete(.success(HTTPAnswer(status: Int(head.status.code), headers: headers, body: body)))
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { handshakeCompleted = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if secure, !handshakeCompleted {
+            exchange.handshakeFailed(error)
+        } else if error is HTTPParserError {
+            exchange.lost("bad server response (\(error))")
+        } else {
+            exchange.lost("\(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if secure, !handshakeCompleted {
+            exchange.handshakeFailed(ChannelError.eof)
+        } else {
+            exchange.lost("closed before the whole answer came")
+        }
+        context.fireChannelInactive()
     }
 }

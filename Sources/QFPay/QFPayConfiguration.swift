@@ -37,9 +37,8 @@ public struct QFPayConfiguration: Sendable {
     /// The request signature's digest: MD5 (the specification's default) or SHA-256, which sends
     /// `X-QF-SIGNTYPE: SHA256`.
     public var signType: DigestAlgorithm
-    /// Longest wait for the connection to be made. FoundationNetworking has no separate connect
-    /// timeout, so the whole exchange is bounded by `connectTimeout + requestTimeout`. Both are
-    /// rounded up to whole seconds (FoundationNetworking counts in whole seconds).
+    /// Longest wait for the connection to be made (a request whose connection is not made in time
+    /// is not sent); the whole exchange is bounded by `connectTimeout + requestTimeout`.
     public var connectTimeout: Duration
     /// Longest wait for the answer once connected.
     public var requestTimeout: Duration

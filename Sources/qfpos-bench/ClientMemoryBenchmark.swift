@@ -3,7 +3,7 @@ import QFPay
 import TestSupport
 
 /// The QFPay client's own memory over many requests: `qfpay-sandbox` runs as a child process, so
-/// this process's RSS is the client's (URLSession over libcurl) alone.
+/// this process's RSS is the client's (HTTP over SwiftNIO) alone.
 func runClientMemoryBenchmark() async throws {
     let sandboxBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("qfpay-sandbox").path

@@ -39,6 +39,7 @@ struct QFPOSD: AsyncParsableCommand {
             print(report.text, terminator: "")
             throw report.isValid ? ExitCode.success : ExitCode(78)  // EX_CONFIG
         }
+        MemoryTrimmer.configureAllocator()
         let startup = try await DaemonStartup.prepare(configPath: config, environment: environment)
         let daemon = startup.daemon
         let signals = SignalCommands(daemon: daemon)

@@ -5,3 +5,4 @@
 #include "CLinuxShims_evdev.h"
 #include "CLinuxShims_socket.h"
 #include "CLinuxShims_printer.h"
+#include "CLinuxShims_memory.h"

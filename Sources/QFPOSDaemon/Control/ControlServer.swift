@@ -162,6 +162,7 @@ public final class ControlServer: Sendable {
         }
         hub.remove(subscriberID)
         logger.info("control connection closed")
+        MemoryTrimmer.shared.requestTrim()
     }
 
     private func refusal(peer: PeerCredentials?, open: Int) -> RPCError? {
