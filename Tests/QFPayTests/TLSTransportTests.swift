@@ -162,7 +162,9 @@ private final class TLSServer: Sendable {
                     wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
                     promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                let closed = context.eventLoop.makePromise(of: Void.self)
+                closed.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: closed)
             }
         }
     }
