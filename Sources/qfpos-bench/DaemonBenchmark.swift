@@ -143,35 +143,10 @@ struct DaemonBench: Sendable {
         let executable =
             URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
             .deletingLastPathComponent().appendingPathComponent("qfposd").path
-        let arguments = [executable, "--config", directory + "/qfposd.yaml"]
-        let environment = ["NOTIFY_SOCKET=\(notifyPath)", "PATH=/usr/bin:/bin"]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 2, directory + "/qfposd.log", O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        let cArguments = arguments.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup($0) } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with no signal blocked and default dispositions, as under systemd,
-        // whatever this thread blocks.
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signalNumber) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
-        guard status == 0 else { throw TestSupportError("cannot start \(executable): \(status)") }
-        return pid
+        return try spawnDaemon(
+            [executable, "--config", directory + "/qfposd.yaml"],
+            environment: ["NOTIFY_SOCKET=\(notifyPath)", "PATH=/usr/bin:/bin"], stderrPath: directory + "/qfposd.log",
+            keepStandardOutput: true)
     }
 
     /// Waits (10 s at most) for READY=1 on the notify socket.

@@ -28,44 +28,16 @@ final class DaemonProcess: @unchecked Sendable {
         arguments: [String], environment: [String: String], inheritedSocket: Int32? = nil, logPath: String
     ) throws {
         self.logPath = logPath
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        var argv: [String]
+        var argv = [Self.executablePath] + arguments
         var environment = environment
-        if let inheritedSocket {
-            posix_spawn_file_actions_adddup2(&actions, inheritedSocket, 3)
+        if inheritedSocket != nil {
             environment["LISTEN_FDS"] = "1"
             environment["LISTEN_FDNAMES"] = "control"
-            argv = ["/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\"", Self.executablePath] + arguments
-        } else {
-            argv = [Self.executablePath] + arguments
+            argv = ["/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""] + argv
         }
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with no signal blocked and default dispositions, as under systemd,
-        // whatever this thread blocks.
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signalNumber) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var child: pid_t = 0
-        let status = posix_spawn(&child, argv[0], &actions, &attributes, cArguments, cEnvironment)
-        guard status == 0 else { throw TestSupportError("posix_spawn failed: \(status)") }
-        pid = child
+        pid = try spawnDaemon(
+            argv, environment: environment.map { "\($0.key)=\($0.value)" }, stderrPath: logPath,
+            dup2: inheritedSocket.map { [($0, Int32(3))] } ?? [])
     }
 
     /// Sends `signal` to the child.
