@@ -564,8 +564,7 @@ public actor PaymentPipeline {
         }
         if sale.machine.status.isSettled, action.request == nil, action.timer == nil, sale.writesInFlight == 0 {
             // Settled and idle: the journal holds it (a later refund or notification revives it).
-            live[saleID] = nil
-            saleByOutTradeNo[order.outTradeNo] = nil
+            forget(saleID)
             releaseSettledStorage()
         }
     }
