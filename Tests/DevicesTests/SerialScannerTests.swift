@@ -177,6 +177,24 @@ import Testing
         #expect(attributes.c_iflag & tcflag_t(IXON) != 0)
     }
 
+    @Test func anIdleLineReadsAsNoDataNotAsAHangUp() throws {
+        // The scanner's read source can wake after an earlier read took the bytes; that read must
+        // say "nothing yet" (EAGAIN), not end of file, or the scanner is dropped as unplugged.
+        let pty = try PseudoTerminal()
+        let descriptor = try SerialPort.open(pty.devicePath, settings: ScannerSettings())
+        defer { close(descriptor) }
+        var byte: UInt8 = 0
+        #expect(read(descriptor, &byte, 1) == -1)
+        #expect(errno == EAGAIN)
+        try pty.write("1")
+        var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&ready, 1, 5_000) == 1)
+        #expect(read(descriptor, &byte, 1) == 1)
+        #expect(byte == UInt8(ascii: "1"))
+        #expect(read(descriptor, &byte, 1) == -1)
+        #expect(errno == EAGAIN)
+    }
+
     @Test func aMissingNodeIsAClearError() throws {
         let scanner = SerialScanner(
             path: "/nonexistent/ttyACM99", deviceID: "missing", settings: ScannerSettings(), logger: logger

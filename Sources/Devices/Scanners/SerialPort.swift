@@ -36,9 +36,12 @@ enum SerialPort {
         case .hardware: attributes.c_cflag |= tcflag_t(CRTSCTS)
         case .software: attributes.c_iflag |= tcflag_t(IXON | IXOFF)
         }
-        // Non-blocking reads return what is there; the Dispatch source tells when to read.
+        // Non-blocking reads return what is there; the Dispatch source tells when to read. VMIN 1,
+        // not 0: with VMIN 0 a read of an idle line returns 0, the same as a hang-up, and a
+        // wake-up whose bytes an earlier read already took looked like an unplugged scanner.
+        // With VMIN 1 an idle line reads EAGAIN and 0 means the line is gone.
         withUnsafeMutableBytes(of: &attributes.c_cc) { controlCharacters in
-            controlCharacters[Int(VMIN)] = 0
+            controlCharacters[Int(VMIN)] = 1
             controlCharacters[Int(VTIME)] = 0
         }
     }
