@@ -17,6 +17,8 @@ let nio: [Target.Dependency] = [
 let nioHTTP: [Target.Dependency] = nio + [.product(name: "NIOHTTP1", package: "swift-nio")]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+// The linker takes the layout files by absolute path (it runs in the build directory).
+let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
 
 let package = Package(
     name: "qfpos",
@@ -59,7 +61,6 @@ let package = Package(
         .target(
             name: "ESCPOS",
             dependencies: ["QRCode", "CLinuxShims", logging],
-            resources: [.copy("Resources/printer-profiles.json")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -101,6 +102,11 @@ let package = Package(
                         // 50 KB of them instead of 2.7 MB.
                         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                         "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
+                        // Code layout (layout/README.md): the functions a running daemon executes
+                        // first, together, so that its resident code is those pages and few others.
+                        "-Xlinker", "--symbol-ordering-file=\(packageDirectory)/layout/qfposd.order",
+                        "-Xlinker", "--no-warn-symbol-ordering",
+                        "-Xlinker", "-T", "-Xlinker", "\(packageDirectory)/layout/qfposd-text.ld",
                     ], .when(platforms: [.linux]))
             ]
         ),

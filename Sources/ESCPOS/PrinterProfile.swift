@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a printer model can do and how it must be spoken to: paper width, Kanji system, native QR,
-/// cutter, drawer and status features. Profiles ship in `Resources/printer-profiles.json`.
+/// cutter, drawer and status features. Profiles ship in `BundledPrinterProfiles.swift`.
 public struct PrinterProfile: Sendable, Hashable, Codable {
     /// How the printer takes Japanese (JIS X 0208) characters.
     public enum KanjiSystem: String, Sendable, Hashable, Codable {
@@ -96,7 +96,7 @@ public struct PrinterProfile: Sendable, Hashable, Codable {
         return profile
     }
 
-    /// Decodes a profile list in the format of `printer-profiles.json` (`{"profiles": [...]}`).
+    /// Decodes a profile list in the format of `BundledPrinterProfiles.swift` (`{"profiles": [...]}`).
     public static func decodeList(from data: Data) throws(ESCPOSError) -> [PrinterProfile] {
         do {
             return try JSONDecoder().decode(ProfileFile.self, from: data).profiles
@@ -110,15 +110,10 @@ public struct PrinterProfile: Sendable, Hashable, Codable {
     }
 
     private static func loadBundledProfiles() -> [PrinterProfile] {
-        guard let url = Bundle.module.url(forResource: "printer-profiles", withExtension: "json"),
-            let data = try? Data(contentsOf: url)
-        else {
-            preconditionFailure("printer-profiles.json is missing from the ESCPOS bundle")
-        }
         do {
-            return try decodeList(from: data)
+            return try decodeList(from: Data(bundledJSON.utf8))
         } catch {
-            preconditionFailure("printer-profiles.json is malformed: \(error)")
+            preconditionFailure("the bundled printer profiles are malformed: \(error)")
         }
     }
 }
