@@ -5,18 +5,29 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
     case md5 = "MD5"
     case sha256 = "SHA256"
 
-    /// Digest of `bytes`. Wraps `EVP_Digest` with `EVP_md5` or `EVP_sha256`.
+    /// Digest of `bytes`, by libcrypto's `MD5_*` or `SHA256_*` functions (not EVP: see COpenSSL/shim.h).
     public func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let md = self == .md5 ? EVP_md5() : EVP_sha256()
-        let ok = Array(bytes).withUnsafeBytes { input in
-            output.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(input.baseAddress, input.count, out.baseAddress, &length, md, nil)
+        let input = Array(bytes)
+        switch self {
+        case .md5:
+            var output = [UInt8](repeating: 0, count: Int(MD5_DIGEST_LENGTH))
+            var context = MD5_CTX()
+            let ok = input.withUnsafeBytes { input in
+                MD5_Init(&context) == 1 && MD5_Update(&context, input.baseAddress, input.count) == 1
+                    && MD5_Final(&output, &context) == 1
             }
+            precondition(ok, "MD5 failed: libcrypto is unusable")
+            return output
+        case .sha256:
+            var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+            var context = SHA256_CTX()
+            let ok = input.withUnsafeBytes { input in
+                SHA256_Init(&context) == 1 && SHA256_Update(&context, input.baseAddress, input.count) == 1
+                    && SHA256_Final(&output, &context) == 1
+            }
+            precondition(ok, "SHA-256 failed: libcrypto is unusable")
+            return output
         }
-        precondition(ok == 1, "EVP_Digest failed: libcrypto is unusable")
-        return Array(output.prefix(Int(length)))
     }
 
     /// Upper-case hexadecimal digest, the form QFPay puts in `X-QF-SIGN`.
