@@ -7,27 +7,29 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
     /// Digest of `bytes`, by libcrypto's `MD5_*` or `SHA256_*` functions (not EVP: see COpenSSL/shim.h).
     public func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
-        let input = Array(bytes)
         switch self {
-        case .md5:
-            var output = [UInt8](repeating: 0, count: Int(MD5_DIGEST_LENGTH))
-            var context = MD5_CTX()
-            let ok = input.withUnsafeBytes { input in
-                MD5_Init(&context) == 1 && MD5_Update(&context, input.baseAddress, input.count) == 1
-                    && MD5_Final(&output, &context) == 1
-            }
-            precondition(ok, "MD5 failed: libcrypto is unusable")
-            return output
+        case .md5: Self.compute(Array(bytes), MD5_CTX(), Int(MD5_DIGEST_LENGTH), MD5_Init, MD5_Update, MD5_Final)
         case .sha256:
-            var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-            var context = SHA256_CTX()
-            let ok = input.withUnsafeBytes { input in
-                SHA256_Init(&context) == 1 && SHA256_Update(&context, input.baseAddress, input.count) == 1
-                    && SHA256_Final(&output, &context) == 1
-            }
-            precondition(ok, "SHA-256 failed: libcrypto is unusable")
-            return output
+            Self.compute(
+                Array(bytes), SHA256_CTX(), Int(SHA256_DIGEST_LENGTH), SHA256_Init, SHA256_Update, SHA256_Final)
         }
+    }
+
+    /// One digest with libcrypto's init/update/final triple for `Context`.
+    private static func compute<Context>(
+        _ input: [UInt8], _ context: Context, _ length: Int,
+        _ start: (UnsafeMutablePointer<Context>?) -> Int32,
+        _ update: (UnsafeMutablePointer<Context>?, UnsafeRawPointer?, Int) -> Int32,
+        _ finish: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<Context>?) -> Int32
+    ) -> [UInt8] {
+        var context = context
+        var output = [UInt8](repeating: 0, count: length)
+        let ok = input.withUnsafeBytes { input in
+            start(&context) == 1 && update(&context, input.baseAddress, input.count) == 1
+                && finish(&output, &context) == 1
+        }
+        precondition(ok, "digest failed: libcrypto is unusable")
+        return output
     }
 
     /// Upper-case hexadecimal digest, the form QFPay puts in `X-QF-SIGN`.
