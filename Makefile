@@ -12,7 +12,7 @@ APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcomm
 	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont
 SOURCES := Sources Tests Package.swift
 
-.PHONY: all deps build release test lint format bench layout demo install clean
+.PHONY: all deps build release release-flags test lint format bench layout demo install clean
 
 all: build
 
@@ -27,8 +27,15 @@ deps:
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-release: deps
+release: deps release-flags
 	$(SWIFT) build -c release $(RELEASE_FLAGS) $(BUILD_FLAGS)
+
+# SwiftPM does not recompile the dependencies when -Xswiftc flags change: a release build made
+# with other flags (a plain `swift build -c release`) is removed before one with RELEASE_FLAGS.
+release-flags:
+	@stamp=.build/release-flags; if [ "$$(cat $$stamp 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \
+		rm -rf .build/release "$$($(SWIFT) build -c release --show-bin-path)"; \
+		mkdir -p .build && echo "$(RELEASE_FLAGS)" >$$stamp; fi
 
 # Every test, then the format lint. Tests run one at a time: on a 2-core machine Swift's
 # cooperative pool has two threads, and the suite's real servers, ptys and subprocesses are steadier
@@ -46,12 +53,12 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive --parallel $(SOURCES)
 
-bench: deps
+bench: deps release-flags
 	$(SWIFT) build -c release $(RELEASE_FLAGS) $(BUILD_FLAGS)
 	.build/release/qfpos-bench
 
 # Regenerates layout/qfposd.order from a profile of qfposd at work (needs valgrind).
-layout: deps
+layout: deps release-flags
 	@command -v valgrind >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq valgrind; }
 	RELEASE_FLAGS="$(RELEASE_FLAGS) $(BUILD_FLAGS)" bash scripts/layout-profile.sh
 
