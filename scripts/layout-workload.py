@@ -9,7 +9,7 @@ Covers: start under a systemd notify socket with a watchdog, four lanes (printer
 a serial scanner on a pty), scan sales paid, pending and declined, a scanned code, dynamic-QR sales,
 cancel, refund, sale.get/list, devices.list, events, bad input, SIGHUP reload, sixteen tills at once,
 SIGTERM drain."""
-import json, os, pty, signal, socket, subprocess, sys, threading, time
+import atexit, json, os, pty, signal, socket, subprocess, sys, threading, time
 
 bin_dir, work, wrapper = sys.argv[1], sys.argv[2], sys.argv[3:]
 rounds = int(os.environ.get("ROUNDS", "10"))
@@ -20,8 +20,21 @@ for name in ("journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm", "cont
     except FileNotFoundError:
         pass
 
+children = []
+
+
+def stop_children():
+    # On failure too: an abandoned qfposd under valgrind would run on unseen.
+    for child in reversed(children):
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+atexit.register(stop_children)
 sandbox = subprocess.Popen([bin_dir + "/qfpay-sandbox", "--port", "0", "--qr-pay-after", "0.3"],
                            stdout=subprocess.PIPE, text=True)
+children.append(sandbox)
 url = sandbox.stdout.readline().split()[-1]
 scanner_master, scanner_slave = pty.openpty()
 scanner_path = os.ttyname(scanner_slave)
@@ -66,6 +79,7 @@ notify.bind(work + "/notify")
 environment = dict(os.environ, NOTIFY_SOCKET=work + "/notify", WATCHDOG_USEC="2000000")
 daemon = subprocess.Popen(wrapper + [bin_dir + "/qfposd", "--config", work + "/qfposd.yaml"], env=environment,
                           stderr=open(work + "/qfposd.log", "w"))
+children.append(daemon)
 notify.settimeout(600)
 while b"READY=1" not in notify.recv(4096):
     pass
