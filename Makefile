@@ -16,13 +16,16 @@ SOURCES := Sources Tests Package.swift
 
 all: build
 
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+# Installs those of the named Debian packages that are missing (sudo unless root).
+apt_install = missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+deps:
+	@$(call apt_install,$(APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -59,7 +62,7 @@ bench: deps release-flags
 
 # Regenerates layout/qfposd.order from a profile of qfposd at work (needs valgrind).
 layout: deps release-flags
-	@command -v valgrind >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq valgrind; }
+	@$(call apt_install,valgrind)
 	RELEASE_FLAGS="$(RELEASE_FLAGS) $(BUILD_FLAGS)" bash scripts/layout-profile.sh
 
 demo: deps build
