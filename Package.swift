@@ -48,10 +48,11 @@ let package = Package(
 
         // MARK: - Libraries
 
+        .target(name: "WallClock", swiftSettings: swiftSettings),
         .target(
             name: "QFPay",
             dependencies: [
-                "COpenSSL", logging, .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "COpenSSL", "WallClock", logging, .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
@@ -60,7 +61,7 @@ let package = Package(
         .target(name: "QRCode", dependencies: ["CQRencode"], swiftSettings: swiftSettings),
         .target(
             name: "ESCPOS",
-            dependencies: ["QRCode", "CLinuxShims", logging],
+            dependencies: ["QRCode", "WallClock", "CLinuxShims", logging],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -70,7 +71,8 @@ let package = Package(
         ),
         .target(
             name: "Payments",
-            dependencies: ["QFPay", "ESCPOS", logging, .product(name: "GRDB", package: "GRDB.swift")] + nioHTTP,
+            dependencies: ["QFPay", "ESCPOS", "WallClock", logging, .product(name: "GRDB", package: "GRDB.swift")]
+                + nioHTTP,
             swiftSettings: swiftSettings
         ),
         .target(name: "ControlProtocol", dependencies: [logging] + nio, swiftSettings: swiftSettings),
@@ -137,6 +139,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "WallClockTests", dependencies: ["WallClock"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QFPayTests",
             dependencies: ["QFPay", "QFPaySandbox", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")]

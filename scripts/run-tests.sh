@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mkdir -p .build
 : >.build/test.log
 limit=${QFPOS_TEST_TARGET_LIMIT:-240}
-targets=${QFPOS_TEST_TARGETS:-QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DevicesTests}
+targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DevicesTests}
 status=0
 
 dump_stacks() {

@@ -1,6 +1,7 @@
 import ESCPOS
 import Foundation
 import QFPay
+import WallClock
 
 /// `ReceiptPrinter` over the ESC/POS layouts: maps a sale's receipt to `ESCPOS.ReceiptContent`,
 /// renders it for the printer's profile and hands the bytes to `send` (the daemon wires it to the
@@ -16,7 +17,7 @@ public struct ESCPOSReceiptPrinter: ReceiptPrinter {
     public init(
         renderer: ReceiptRenderer, shopName: String, shopAddress: [String] = [],
         language: ESCPOS.ReceiptContent.Language = .jaEn,
-        timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!,
+        timeZone: TimeZone = .japanStandardTime,
         send: @escaping @Sendable (_ lane: String, _ bytes: [UInt8]) async throws -> Void
     ) {
         self.renderer = renderer
@@ -55,12 +56,5 @@ public struct ESCPOSReceiptPrinter: ReceiptPrinter {
             qrURL: receipt.qrcode)
     }
 
-    private func dateTime(_ date: Date) -> ReceiptDateTime {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return ReceiptDateTime(
-            year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0, minute: c.minute ?? 0,
-            second: c.second ?? 0)
-    }
+    private func dateTime(_ date: Date) -> ReceiptDateTime { ReceiptDateTime(date, timeZone: timeZone) }
 }

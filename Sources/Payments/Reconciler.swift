@@ -1,4 +1,5 @@
 import Foundation
+import WallClock
 
 /// Matches a day's trade_bill against the journal by `syssn` and `out_trade_no`: net amount
 /// charged per payment (payment, less its refunds, less a reversal) on each side.
@@ -8,7 +9,7 @@ public struct Reconciler: Sendable {
     private let timeZone: TimeZone
 
     public init(
-        journal: Journal, gateway: any PaymentGateway, timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!
+        journal: Journal, gateway: any PaymentGateway, timeZone: TimeZone = .japanStandardTime
     ) {
         self.journal = journal
         self.gateway = gateway
@@ -82,11 +83,10 @@ public struct Reconciler: Sendable {
     private func dayRange(_ date: String) -> (start: Date, end: Date)? {
         let parts = date.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3, date.utf8.count == 10 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        guard let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-            let end = calendar.date(byAdding: .day, value: 1, to: start)
-        else { return nil }
+        let midnight = WallClockTime(year: parts[0], month: parts[1], day: parts[2])
+        guard let start = midnight.date(in: timeZone), let end = midnight.addingDays(1).date(in: timeZone) else {
+            return nil
+        }
         return (start, end)
     }
 }

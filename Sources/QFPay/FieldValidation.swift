@@ -71,7 +71,7 @@ enum FieldValidation {
     }
 
     static func time(_ text: String, field: String) throws(QFPayError) {
-        guard TransactionTime.fields(of: text) != nil else {
+        guard TransactionTime.wallClockTime(of: text) != nil else {
             throw QFPayError(
                 .invalidField, "\(field) must be YYYY-MM-DD HH:MM:SS, got \(text.debugDescription)", field: field)
         }
@@ -115,7 +115,7 @@ enum FieldValidation {
     }
 
     static func tradeDate(_ text: String) throws(QFPayError) {
-        guard TransactionTime.fields(of: text + " 00:00:00") != nil else {
+        guard TransactionTime.wallClockTime(of: text + " 00:00:00") != nil else {
             throw QFPayError(
                 .invalidField, "trade_date must be YYYY-MM-DD, got \(text.debugDescription)", field: "trade_date")
         }

@@ -130,9 +130,11 @@ extension HTTPTransport {
         let pathAndQuery: String
 
         init?(_ url: URL) {
+            // The host as the URL spells it: the ASCII form DNS and TLS need. (`host` would decode an
+            // internationalised name, through ICU, for every request.)
             guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false),
                 let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                let host = components.host, !host.isEmpty
+                let host = components.encodedHost, !host.isEmpty
             else { return nil }
             secure = scheme == "https"
             // An IPv6 literal comes bracketed in some versions of Foundation.

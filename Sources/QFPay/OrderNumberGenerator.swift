@@ -1,4 +1,5 @@
 import Foundation
+import WallClock
 
 /// Makes unique merchant order numbers (`out_trade_no`) as the specification recommends: the
 /// shop's local time plus randomness. Payments start with `P`, refunds with `R`, so that a refund
@@ -15,7 +16,7 @@ public struct OrderNumberGenerator: Sendable {
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
     public init(
-        terminal: String = "", timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!, randomLength: Int = 12
+        terminal: String = "", timeZone: TimeZone = .japanStandardTime, randomLength: Int = 12
     ) {
         self.terminal = String(terminal.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(16))
         self.timeZone = timeZone

@@ -1,4 +1,5 @@
 import Foundation
+import WallClock
 
 /// Everything the client needs to talk to one QFPay merchant account.
 public struct QFPayConfiguration: Sendable {
@@ -68,7 +69,7 @@ public struct QFPayConfiguration: Sendable {
         cancelPaths: [PayType: String] = [:],
         amountLimits: [Currency: Int] = Currency.defaultAmountLimits,
         defaultCurrency: Currency = .jpy,
-        timeZone: TimeZone = TimeZone(identifier: "Asia/Tokyo")!,
+        timeZone: TimeZone = .japanStandardTime,
         retryPolicy: RetryPolicy = RetryPolicy(),
         tradeBillMethod: String = "POST"
     ) {
@@ -97,7 +98,8 @@ public struct QFPayConfiguration: Sendable {
 
     /// Checks what a request cannot go without.
     public func validate() throws(QFPayError) {
-        guard let scheme = baseURL.scheme?.lowercased(), scheme == "https" || scheme == "http", baseURL.host != nil
+        guard let scheme = baseURL.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            baseURL.host(percentEncoded: true) != nil
         else {
             throw QFPayError(.invalidConfiguration, "base URL \(baseURL) is not an http(s) URL", field: "base_url")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import WallClock
 
 /// A `txdtm`, `start_time` or `end_time` value: `YYYY-MM-DD HH:MM:SS` in the shop's local time.
 ///
@@ -39,27 +40,18 @@ public struct TransactionTime: Sendable, Hashable, CustomStringConvertible {
 
     /// `date` as `YYYY-MM-DD HH:MM:SS` in `timeZone`.
     public static func format(_ date: Date, in timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return pad(c.year!, 4) + "-" + pad(c.month!, 2) + "-" + pad(c.day!, 2) + " " + pad(c.hour!, 2) + ":"
-            + pad(c.minute!, 2) + ":" + pad(c.second!, 2)
+        WallClockTime(date, in: timeZone).description
     }
 
-    /// The instant `text` (`YYYY-MM-DD HH:MM:SS`) names in `timeZone`, or nil if it is not such a time.
+    /// The instant `text` (`YYYY-MM-DD HH:MM:SS`) names in `timeZone`, or nil if it is not such a time
+    /// (days that do not exist, such as 2026-02-30, included).
     public static func parse(_ text: String, in timeZone: TimeZone) -> Date? {
-        guard let fields = fields(of: text) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let components = DateComponents(
-            year: fields[0], month: fields[1], day: fields[2], hour: fields[3], minute: fields[4], second: fields[5])
-        guard let date = calendar.date(from: components) else { return nil }
-        // Reject days that do not exist (2026-02-30 would roll over to March).
-        return format(date, in: timeZone) == text ? date : nil
+        wallClockTime(of: text)?.date(in: timeZone)
     }
 
-    /// Year, month, day, hour, minute, second of a well-formed `YYYY-MM-DD HH:MM:SS`, ranges checked.
-    static func fields(of text: String) -> [Int]? {
+    /// The time a well-formed `YYYY-MM-DD HH:MM:SS` names, or nil if the text is not one or names
+    /// no time (a 13th month, 2026-02-30, 24:00:00).
+    static func wallClockTime(of text: String) -> WallClockTime? {
         let bytes = Array(text.utf8)
         guard bytes.count == 19 else { return nil }
         let separators: [Int: UInt8] = [4: 45, 7: 45, 10: 32, 13: 58, 16: 58]
@@ -71,15 +63,9 @@ public struct TransactionTime: Sendable, Hashable, CustomStringConvertible {
             }
         }
         let number = { (from: Int, count: Int) in bytes[from..<from + count].reduce(0) { $0 * 10 + Int($1 - 48) } }
-        let values = [number(0, 4), number(5, 2), number(8, 2), number(11, 2), number(14, 2), number(17, 2)]
-        guard (1...12).contains(values[1]), (1...31).contains(values[2]), values[3] < 24, values[4] < 60,
-            values[5] < 60
-        else { return nil }
-        return values
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
+        let time = WallClockTime(
+            year: number(0, 4), month: number(5, 2), day: number(8, 2), hour: number(11, 2), minute: number(14, 2),
+            second: number(17, 2))
+        return time.isValid ? time : nil
     }
 }
