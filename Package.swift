@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - C libraries
@@ -79,8 +80,9 @@ let package = Package(
         .target(
             name: "QFPOSDaemon",
             dependencies: [
-                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "CLinuxShims", logging,
+                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims", logging,
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ] + nio,
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import Foundation
 import Payments
 import QFPay
 import Synchronization
+import WallClock
 
 /// ``SalesPort`` over the payment pipeline: translates the till's requests into the pipeline's
 /// terms, snapshots into ``SaleInfo``, and `PaymentsError`s into ``RPCError``s with stable reasons.
@@ -147,9 +148,7 @@ public final class PipelineSalesPort: SalesPort {
             createdAt: iso8601(summary.createdAt), updatedAt: iso8601(summary.updatedAt))
     }
 
-    static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601)
-    }
+    static func iso8601(_ date: Date) -> String { WallClockTime.iso8601(date) }
 
     private func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {

@@ -32,10 +32,15 @@ public struct WallClockTime: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `YYYY-MM-DD HH:MM:SS`.
-    public var description: String {
-        Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2) + " " + Self.pad(hour, 2) + ":"
-            + Self.pad(minute, 2) + ":" + Self.pad(second, 2)
+    public var description: String { text(separator: " ", suffix: "") }
+
+    /// `date` in UTC as ISO 8601 in whole seconds (`2026-11-27T00:00:00Z`): what
+    /// `date.formatted(.iso8601)` gives, without the `Calendar` behind it.
+    public static func iso8601(_ date: Date) -> String {
+        WallClockTime(date, in: utc).text(separator: "T", suffix: "Z")
     }
+
+    private static let utc = TimeZone(secondsFromGMT: 0)!
 
     /// Whether the fields name a time that exists: a month of 1–12, a day that month has, a time
     /// from 00:00:00 to 23:59:59.
@@ -104,6 +109,11 @@ public struct WallClockTime: Sendable, Hashable, CustomStringConvertible {
         case 4, 6, 9, 11: 30
         default: 31
         }
+    }
+
+    private func text(separator: String, suffix: String) -> String {
+        Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2) + separator + Self.pad(hour, 2) + ":"
+            + Self.pad(minute, 2) + ":" + Self.pad(second, 2) + suffix
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

@@ -74,4 +74,13 @@ import WallClock
         #expect(WallClockTime(year: 2026, month: 1, day: 1).addingDays(-1).description == "2025-12-31 00:00:00")
         #expect(WallClockTime(year: 2026, month: 11, day: 27).addingDays(365).description == "2027-11-27 00:00:00")
     }
+
+    @Test func iso8601IsWhatFoundationsFormatStyleGives() {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let date = Date(timeIntervalSince1970: Double(Int.random(in: 0...4_000_000_000, using: &random)) + 0.75)
+            #expect(WallClockTime.iso8601(date) == date.formatted(.iso8601))
+        }
+        #expect(WallClockTime.iso8601(Date(timeIntervalSince1970: 1_795_737_600)) == "2026-11-27T00:00:00Z")
+    }
 }

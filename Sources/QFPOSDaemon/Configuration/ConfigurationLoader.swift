@@ -23,14 +23,14 @@ public enum ConfigurationLoader {
             uniqueKeysWithValues: environment.compactMap { name, value in
                 name.hasPrefix(environmentPrefix) ? (String(name.dropFirst(environmentPrefix.count)), value) : nil
             })
-        let file: FileProvider<YAMLSnapshot>
+        let file: FileProvider<YAMLFileSnapshot>
         do {
             let pathReader = ConfigReader(
                 provider: InMemoryProvider(values: [
                     "filePath": ConfigValue(.string(path), isSecret: false),
                     "allowMissing": ConfigValue(.bool(allowMissingFile), isSecret: false),
                 ]))
-            file = try await FileProvider<YAMLSnapshot>(config: pathReader)
+            file = try await FileProvider<YAMLFileSnapshot>(config: pathReader)
         } catch {
             if !allowMissingFile, !FileManager.default.fileExists(atPath: path) {
                 throw DaemonError(.configurationInvalid, "the configuration file \(path) does not exist")
