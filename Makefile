@@ -12,7 +12,7 @@ APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcomm
 	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont
 SOURCES := Sources Tests Package.swift
 
-.PHONY: all deps build release release-flags test lint format bench layout demo install clean
+.PHONY: all deps build release release-flags static-libs test lint format bench layout demo install clean
 
 all: build
 
@@ -35,10 +35,19 @@ release: deps release-flags
 
 # SwiftPM does not recompile the dependencies when -Xswiftc flags change: a release build made
 # with other flags (a plain `swift build -c release`) is removed before one with RELEASE_FLAGS.
-release-flags:
-	@stamp=.build/release-flags; if [ "$$(cat $$stamp 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \
+# The stamp names the static libraries too, so that a qfposd linked without them is relinked.
+release-flags: static-libs
+	@stamp=.build/release-flags; if [ "$$(cat $$stamp 2>/dev/null)" != "$(RELEASE_FLAGS) $(STATIC_LIBS)" ]; then \
 		rm -rf .build/release "$$($(SWIFT) build -c release --show-bin-path)"; \
-		mkdir -p .build && echo "$(RELEASE_FLAGS)" >$$stamp; fi
+		mkdir -p .build && echo "$(RELEASE_FLAGS) $(STATIC_LIBS)" >$$stamp; fi
+
+# The archives qfposd links statically (Package.swift, qfposd's linker settings): Debian's libcrypto
+# (libssl-dev), SQLite (libsqlite3-dev) and GCC's libstdc++, found through this directory.
+STATIC_LIBS := /usr/lib/$(shell gcc -print-multiarch)/libcrypto.a /usr/lib/$(shell gcc -print-multiarch)/libsqlite3.a \
+	$(shell gcc -print-file-name=libstdc++.a)
+static-libs: deps
+	@mkdir -p .build/static-libs && for a in $(STATIC_LIBS); do \
+		[ -f "$$a" ] || { echo "static-libs: $$a is missing" >&2; exit 1; }; ln -sfn "$$a" .build/static-libs/; done
 
 # Every test, then the format lint. Tests run one at a time: on a 2-core machine Swift's
 # cooperative pool has two threads, and the suite's real servers, ptys and subprocesses are steadier

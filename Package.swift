@@ -40,10 +40,13 @@ let package = Package(
     targets: [
         // MARK: - C libraries
 
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
-        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        .systemLibrary(name: "CXKBCommon", pkgConfig: "xkbcommon", providers: [.apt(["libxkbcommon-dev"])]),
+        // No pkgConfig for the libraries qfposd links: their headers and libraries are on the default
+        // paths, and pkg-config's `-L/usr/lib/<arch>` would come before qfposd's static-library
+        // directory (see qfposd's linker settings).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CUdev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(name: "CQRencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CXKBCommon", providers: [.apt(["libxkbcommon-dev"])]),
         .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
         .target(name: "CLinuxShims"),
 
@@ -102,6 +105,12 @@ let package = Package(
                         "-l_FoundationCollections", "-l_FoundationICU", "-lFoundationEssentials",
                         "-lFoundationInternationalization", "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
                         "-lswiftSynchronization",
+                        // libcrypto, SQLite and libstdc++ linked in too when `make` has put their
+                        // archives in .build/static-libs (first on the search path): only the
+                        // digests, SQLite and the C++ runtime parts qfposd calls are loaded, and
+                        // no shared library's symbol tables and relocations are read. Without the
+                        // directory the shared libraries are linked.
+                        "-L\(packageDirectory)/.build/static-libs", "-Xclang-linker", "-static-libgcc",
                         // Relative relocations packed (DT_RELR, glibc 2.36): the loader reads
                         // 50 KB of them instead of 2.7 MB.
                         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",

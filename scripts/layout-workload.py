@@ -5,7 +5,8 @@ profile names every function a running daemon executes.
 
 usage: layout-workload.py BIN_DIR WORK_DIR [WRAPPER...]
 
-Covers: start under a systemd notify socket with a watchdog, four lanes (printers written to files,
+Covers: a restart after a crash (the journal's WAL left, a pending sale resumed), start under a
+systemd notify socket with a watchdog, four lanes (printers written to files,
 a serial scanner on a pty), scan sales paid, pending and declined, a scanned code, dynamic-QR sales,
 cancel, refund, sale.get/list, devices.list, events, bad input, SIGHUP reload, sixteen tills at once,
 SIGTERM drain."""
@@ -74,6 +75,33 @@ log:
   level: info
 """)
 
+
+def connect_control():
+    for _ in range(1200):
+        try:
+            connection = socket.socket(socket.AF_UNIX)
+            connection.connect(work + "/control.sock")
+            return connection
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("qfposd's control socket did not appear")
+
+
+# First a crash (power cut, kill -9) with a sale pending, by a daemon outside the wrapper: the
+# profiled daemon then starts as a till's daemon usually does, on a journal whose WAL is still
+# there, and resumes the sale.
+crashed = subprocess.Popen([bin_dir + "/qfposd", "--config", work + "/qfposd.yaml"],
+                           stderr=open(work + "/crashed.log", "w"))
+children.append(crashed)
+till = connect_control()
+till.sendall(b'{"jsonrpc":"2.0","id":1,"method":"sale.start","params":{"amount":250,"order_id":"W-CRASH",'
+             b'"lane":"l1","auth_code":"130000012099999999"}}\n')
+till.makefile("r").readline()
+time.sleep(0.3)
+crashed.kill()
+crashed.wait()
+till.close()
+
 notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 notify.bind(work + "/notify")
 environment = dict(os.environ, NOTIFY_SOCKET=work + "/notify", WATCHDOG_USEC="2000000")
@@ -84,8 +112,7 @@ notify.settimeout(600)
 while b"READY=1" not in notify.recv(4096):
     pass
 
-control = socket.socket(socket.AF_UNIX)
-control.connect(work + "/control.sock")
+control = connect_control()
 reader = control.makefile("r")
 events = socket.socket(socket.AF_UNIX)
 events.connect(work + "/control.sock")
@@ -115,6 +142,7 @@ def wait_final(sale_id):
 
 call("daemon.status")
 call("devices.list")
+wait_final("W-CRASH")
 for i in range(rounds):
     lane = f"l{i % 4}"
     call("sale.start", {"amount": 100 + i, "order_id": f"W-OK-{i}", "lane": lane, "auth_code": f"1300000000{i:08d}"})
