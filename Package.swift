@@ -93,7 +93,7 @@ let package = Package(
         // MARK: - Executables
 
         .executableTarget(
-            name: "qfposd", dependencies: ["QFPOSDaemon", argumentParser], swiftSettings: swiftSettings,
+            name: "qfposd", dependencies: ["QFPOSDaemon", argumentParser] + nio, swiftSettings: swiftSettings,
             // The Swift runtime and Foundation linked in: only what qfposd uses is loaded, and no
             // symbol tables of shared libraries are read (half the daemon's idle memory). The
             // modules are compiled against the shared Foundation, whose link entries do not name

@@ -28,8 +28,9 @@ public final class MemoryTrimmer: Sendable {
         self.settleDelay = settleDelay
     }
 
-    /// Sets glibc's allocator to give large blocks and the heap's top back promptly. For the
-    /// daemon's process only (it changes process-wide settings): call once at start.
+    /// Sets glibc's allocator to give large blocks and the heap's top back promptly and to share two
+    /// arenas among the threads. For the daemon's process only (it changes process-wide settings):
+    /// call once at start.
     public static func configureAllocator() {
         CLinuxShims_configure_allocator()
     }

@@ -2,11 +2,18 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
 import QFPOSDaemon
+import Synchronization
 
 /// `qfposd`: the QFPay point-of-sale daemon. Argument parsing and wiring only.
+///
+/// A synchronous command whose `run` parks the main thread while the daemon runs on Swift's
+/// concurrency pool: an `AsyncParsableCommand` ends the main thread in `dispatch_main()`, whose
+/// `pthread_exit` unwinds the thread's stack through the unwind tables and a dlopen'ed libgcc_s
+/// (0.6 MB of the daemon's resident memory, for a thread that then does nothing).
 @main
-struct QFPOSD: AsyncParsableCommand {
+struct QFPOSD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qfposd",
         abstract: "The QFPay point-of-sale daemon: scanners, printers and the till's control socket.",
@@ -28,7 +35,13 @@ struct QFPOSD: AsyncParsableCommand {
     @Flag(name: .long, help: "With --list-devices: print JSON.")
     var json = false
 
-    func run() async throws {
+    func run() throws {
+        // One event loop: the daemon's sockets (the till's connections, QFPay's HTTPS) are few.
+        NIOSingletons.groupLoopCountSuggestion = 1
+        try runParkingMainThread { [self] in try await runDaemon() }
+    }
+
+    func runDaemon() async throws {
         let environment = ProcessInfo.processInfo.environment
         if listDevices {
             let code = await DeviceListing.run(configPath: config, environment: environment, json: json)
@@ -46,6 +59,18 @@ struct QFPOSD: AsyncParsableCommand {
         try await daemon.run()
         withExtendedLifetime(signals) {}
     }
+}
+
+/// Runs `body` on Swift's concurrency pool and waits for it on the calling thread.
+private func runParkingMainThread(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let outcome = Mutex<Result<Void, any Error>>(.success(()))
+    let finished = DispatchSemaphore(value: 0)
+    Task {
+        do { try await body() } catch { outcome.withLock { $0 = .failure(error) } }
+        finished.signal()
+    }
+    finished.wait()
+    try outcome.withLock { $0 }.get()
 }
 
 /// Turns SIGTERM and SIGINT into a drain and SIGHUP into a reload, through Dispatch signal
