@@ -1,3 +1,5 @@
+import WallClock
+
 /// What a receipt says, independent of payments code: the payments layer maps its sale into it.
 ///
 /// Amounts are integers in the currency's minimal unit (yen for JPY).
@@ -101,35 +103,13 @@ public struct ReceiptContent: Sendable, Hashable {
 }
 
 /// A calendar date and wall-clock time as printed, already in the shop's time zone.
-public struct ReceiptDateTime: Sendable, Hashable, Comparable {
-    public var year: Int
-    public var month: Int
-    public var day: Int
-    public var hour: Int
-    public var minute: Int
-    public var second: Int
+public typealias ReceiptDateTime = WallClockTime
 
-    /// Creates a date and time from its fields.
-    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
-        self.year = year
-        self.month = month
-        self.day = day
-        self.hour = hour
-        self.minute = minute
-        self.second = second
-    }
-
+extension WallClockTime {
     /// `2026-11-27`.
     public var dateText: String { "\(year)-\(Self.two(month))-\(Self.two(day))" }
     /// `09:41`.
     public var timeText: String { "\(Self.two(hour)):\(Self.two(minute))" }
-    /// `2026-11-27 09:41:05`.
-    public var text: String { "\(dateText) \(timeText):\(Self.two(second))" }
-
-    public static func < (lhs: ReceiptDateTime, rhs: ReceiptDateTime) -> Bool {
-        (lhs.year, lhs.month, lhs.day, lhs.hour, lhs.minute, lhs.second)
-            < (rhs.year, rhs.month, rhs.day, rhs.hour, rhs.minute, rhs.second)
-    }
 
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

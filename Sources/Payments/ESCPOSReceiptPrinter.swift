@@ -56,5 +56,5 @@ public struct ESCPOSReceiptPrinter: ReceiptPrinter {
             qrURL: receipt.qrcode)
     }
 
-    private func dateTime(_ date: Date) -> ReceiptDateTime { ReceiptDateTime(date, timeZone: timeZone) }
+    private func dateTime(_ date: Date) -> ReceiptDateTime { WallClockTime(date, in: timeZone) }
 }

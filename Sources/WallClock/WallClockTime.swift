@@ -8,7 +8,7 @@ import Foundation
 /// `Calendar` reads the system's current time zone when it is made, and that loads ICU's time
 /// zone database into the daemon for good. With a fixed-offset zone such as
 /// ``Foundation/TimeZone/japanStandardTime`` nothing here touches ICU.
-public struct WallClockTime: Sendable, Hashable, CustomStringConvertible {
+public struct WallClockTime: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var year: Int
     public var month: Int
     public var day: Int
@@ -41,6 +41,11 @@ public struct WallClockTime: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static let utc = TimeZone(secondsFromGMT: 0)!
+
+    public static func < (lhs: WallClockTime, rhs: WallClockTime) -> Bool {
+        (lhs.year, lhs.month, lhs.day, lhs.hour, lhs.minute, lhs.second)
+            < (rhs.year, rhs.month, rhs.day, rhs.hour, rhs.minute, rhs.second)
+    }
 
     /// Whether the fields name a time that exists: a month of 1–12, a day that month has, a time
     /// from 00:00:00 to 23:59:59.

@@ -68,8 +68,8 @@ struct ReceiptDateTimeTests {
     func tokyo() throws {
         // 2026-11-27 00:41:05 UTC is 09:41 in Tokyo.
         let date = Date(timeIntervalSince1970: 1_795_740_065)
-        let time = ReceiptDateTime(date, timeZone: try #require(TimeZone(identifier: "Asia/Tokyo")))
-        #expect(time.text == "2026-11-27 09:41:05")
+        let time = ReceiptDateTime(date, in: try #require(TimeZone(identifier: "Asia/Tokyo")))
+        #expect(time.description == "2026-11-27 09:41:05")
         #expect(time.dateText == "2026-11-27")
         #expect(time.timeText == "09:41")
     }
