@@ -176,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["QFPOSDaemon", "QFPaySandbox", "TestSupport", "ControlProtocol"],
+            dependencies: ["QFPOSDaemon", "Payments", "QFPaySandbox", "TestSupport", "ControlProtocol"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -80,6 +80,7 @@ public final class Journal: Sendable {
     }
 
     private let pool: DatabasePool
+    private let path: String
     private let writer = DispatchQueue(label: "qfpos.journal.writer")
     private let batching = Mutex(Batching())
     /// Number of transactions committed (for the benchmark's journal cost).
@@ -99,6 +100,7 @@ public final class Journal: Sendable {
             configuration.maximumReaderCount = 2
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -256") }
             pool = try DatabasePool(path: path, configuration: configuration)
+            self.path = path
             let synchronous = try pool.writeWithoutTransaction { db -> Int in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
@@ -203,6 +205,19 @@ public final class Journal: Sendable {
             }
             if start { writer.async { self.drain() } }
         }
+    }
+
+    /// Closes the journal's connections once every append made before the call is done. SQLite
+    /// then checkpoints the write-ahead log into the database and removes it, so the next start
+    /// opens a plain database. Nothing may use the journal afterwards.
+    /// - Throws: when a connection is still in use (the log stays; the next start recovers it).
+    public func close() async throws {
+        await flush()
+        try pool.close()
+        // GRDB closes the writer before the readers, and a reader closing last cannot checkpoint,
+        // so the log would stay (groue/GRDB.swift#739): a connection that can write, closed last,
+        // does it.
+        try DatabaseQueue(path: path).close()
     }
 
     /// Returns once every append made before the call has been committed or has failed.

@@ -377,6 +377,13 @@ public actor PaymentPipeline {
         await journal.flush()
     }
 
+    /// After ``drain()``, at the daemon's exit: stops as ``stop()`` does and closes the journal
+    /// (its write-ahead log checkpointed and removed).
+    public func close() async throws {
+        halt()
+        try await journal.close()
+    }
+
     private func halt() {
         stopped = true
         timerWake?.task.cancel()

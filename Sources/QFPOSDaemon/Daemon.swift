@@ -157,6 +157,13 @@ public final class Daemon: Sendable {
             }
             group.cancelAll()
         }
+        do {
+            try await sales?.close()
+        } catch {
+            logger.warning(
+                "the journal was not closed cleanly; its log is recovered at the next start",
+                metadata: ["error": "\(error)"])
+        }
         if let failure = serverFailure.error.withLock({ $0 }) {
             throw DaemonError(.socketFailed, "the control socket failed", underlying: failure)
         }

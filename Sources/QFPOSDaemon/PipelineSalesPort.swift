@@ -99,6 +99,10 @@ public final class PipelineSalesPort: SalesPort {
         await printers?.finish(within: .seconds(5))
     }
 
+    public func close() async throws {
+        try await pipeline.close()
+    }
+
     public func reload(_ configuration: DaemonConfiguration) async throws {
         defaultLane.withLock { $0 = Self.defaultLane(of: configuration) }
         printers?.reload(configuration)

@@ -49,6 +49,8 @@ public protocol SalesPort: Sendable {
     func pendingCount() async -> Int
     /// Stops taking new sales and waits until in-flight steps are journaled.
     func drain() async
+    /// After ``drain()``, when the daemon exits: closes the journal cleanly.
+    func close() async throws
     /// Applies a re-read configuration's lanes (SIGHUP): the default lane and the lanes' printers.
     func reload(_ configuration: DaemonConfiguration) async throws
 }

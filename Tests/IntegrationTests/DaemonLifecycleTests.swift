@@ -1,5 +1,6 @@
 import ControlProtocol
 import Foundation
+import Payments
 import QFPOSDaemon
 import QFPay
 import QFPaySandbox
@@ -30,8 +31,14 @@ import Testing
             let paid = await EndToEndTests.events(&events) { $0.params["state"] == "paid" }
             #expect(paid.last?.params["sale_id"] == "DR-1", "the pending sale finished before the daemon stopped")
             await till.close()
-            try await harness.stop()
+            try await harness.stop(keepDirectory: true)
+            defer { harness.directory.remove() }
             #expect(sandbox.ledger.orders().filter { $0.amount == 300 }.count == 1)
+            // Closed cleanly: the write-ahead log checkpointed and removed, the sale in the database.
+            let journalPath = harness.directory.file("journal.sqlite")
+            #expect(!FileManager.default.fileExists(atPath: journalPath + "-wal"))
+            let reopened = try Journal(path: journalPath).summaries(limit: 10)
+            #expect(reopened.first { $0.order.saleID == "DR-1" }?.status == .paid)
         }
     }
 

@@ -22,6 +22,17 @@ struct JournalTests {
         #expect(try journal.synchronousSetting() == 2)
     }
 
+    @Test func closingCheckpointsAndRemovesTheWriteAheadLog() async throws {
+        let files = try TemporaryJournal()
+        let journal = try files.open()
+        try await journal.create(order("a"), at: Date(), status: .awaitingScan)
+        _ = try journal.sale(id: "a")  // a reader connection too: GRDB closes it after the writer
+        #expect(FileManager.default.fileExists(atPath: files.path + "-wal"))
+        try await journal.close()
+        #expect(!FileManager.default.fileExists(atPath: files.path + "-wal"))
+        #expect(try files.open().sale(id: "a")?.order == order("a"))
+    }
+
     @Test func aSaleReadsBackAsItsOrderAndLog() async throws {
         let files = try TemporaryJournal()
         let journal = try files.open()
