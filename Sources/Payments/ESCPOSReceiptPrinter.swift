@@ -49,12 +49,11 @@ public struct ESCPOSReceiptPrinter: ReceiptPrinter {
             language == .en ? wallet?.english ?? "WeChat Pay / Alipay" : wallet?.japanese ?? "WeChat Pay / Alipay"
         return ESCPOS.ReceiptContent(
             kind: kind, language: language, shopName: shopName, shopAddress: shopAddress,
-            dateTime: dateTime(receipt.at), amount: receipt.amount, currency: receipt.currency, walletName: walletName,
+            dateTime: WallClockTime(receipt.at, in: timeZone), amount: receipt.amount, currency: receipt.currency,
+            walletName: walletName,
             syssn: receipt.syssn, outTradeNo: receipt.outTradeNo, maskedPayerID: receipt.maskedCode,
             refundAmount: refundAmount, originalSyssn: kind == .refund ? receipt.syssn : nil,
             isReprint: receipt.isReprint,
             qrURL: receipt.qrcode)
     }
-
-    private func dateTime(_ date: Date) -> ReceiptDateTime { WallClockTime(date, in: timeZone) }
 }

@@ -137,8 +137,8 @@ public final class PipelineSalesPort: SalesPort {
             isFinal: snapshot.status.isSettled, wallet: snapshot.order.payType?.wallet?.rawValue, respcd: respcd,
             respcdMeaning: respcd.map { ResponseCode(rawValue: $0).englishMessage }, message: snapshot.message,
             syssn: snapshot.syssn, qrcode: snapshot.qrcode, authCodeMasked: snapshot.maskedCode,
-            refundedAmount: Int64(snapshot.refundedAmount), createdAt: iso8601(snapshot.createdAt),
-            updatedAt: iso8601(snapshot.updatedAt))
+            refundedAmount: Int64(snapshot.refundedAmount), createdAt: WallClockTime.iso8601(snapshot.createdAt),
+            updatedAt: WallClockTime.iso8601(snapshot.updatedAt))
     }
 
     static func info(_ summary: Journal.SaleSummary) -> SaleInfo {
@@ -149,10 +149,9 @@ public final class PipelineSalesPort: SalesPort {
             isFinal: summary.status.isSettled, wallet: summary.order.payType?.wallet?.rawValue,
             respcd: summary.respcd, respcdMeaning: summary.respcd.map { ResponseCode(rawValue: $0).englishMessage },
             syssn: summary.syssn, refundedAmount: Int64(summary.refundedAmount),
-            createdAt: iso8601(summary.createdAt), updatedAt: iso8601(summary.updatedAt))
+            createdAt: WallClockTime.iso8601(summary.createdAt),
+            updatedAt: WallClockTime.iso8601(summary.updatedAt))
     }
-
-    static func iso8601(_ date: Date) -> String { WallClockTime.iso8601(date) }
 
     private func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
