@@ -123,6 +123,37 @@ import Testing
         }
     }
 
+    @Test func aStoppedMonitorHasClosedItsSocketWhenStopReturns() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let before = listeningEventSockets(in: testbed.rootDirectory)
+            let monitor = DeviceMonitor(logger: logger)
+            try await monitor.start()
+            #expect(listeningEventSockets(in: testbed.rootDirectory) == before + 1)
+            monitor.stop()
+            // Nothing left for umockdev's hot-plug messages to pile up in (its sender aborts on a
+            // full socket).
+            #expect(listeningEventSockets(in: testbed.rootDirectory) == before)
+        }
+    }
+
+    /// The udev monitor sockets umockdev delivers uevents to (`$UMOCKDEV_DIR/event<N>`) that
+    /// still accept a connection.
+    private func listeningEventSockets(in directory: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasPrefix("event") }.filter { name in
+            let descriptor = socket(AF_UNIX, Int32(SOCK_RAW.rawValue), 0)
+            defer { close(descriptor) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array((directory + "/" + name).utf8)) }
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+                }
+            }
+        }.count
+    }
+
     @Test func aDeviceFoundUninitialisedBecomesAChangeWhenUdevAnnouncesIt() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
             let scanner = FakeDevices.usbSerialScanner()

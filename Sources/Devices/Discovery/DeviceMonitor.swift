@@ -22,6 +22,8 @@ public final class DeviceMonitor: @unchecked Sendable {
     private var context: UdevContext?
     private var monitor: UdevMonitor?
     private var source: (any DispatchSourceRead)?
+    /// Signalled by the source's cancel handler, once the monitor's socket is closed.
+    private var socketClosed: DispatchSemaphore?
     private var known: [String: DeviceInfo] = [:]
     private var subscribers: [Int: @Sendable (DeviceEvent) -> Void] = [:]
     private var nextSubscriber = 0
@@ -52,9 +54,16 @@ public final class DeviceMonitor: @unchecked Sendable {
             source.setEventHandler { [weak self] in self?.drainMonitor() }
             // The monitor (and its socket) must outlive the source: closing a descriptor a
             // Dispatch source still watches lets the number be reused under it.
-            source.setCancelHandler { [monitor, context] in withExtendedLifetime((monitor, context)) {} }
+            let socketClosed = DispatchSemaphore(value: 0)
+            var held: (UdevMonitor, UdevContext)? = (monitor, context)
+            source.setCancelHandler {
+                withExtendedLifetime(held) {}
+                held = nil  // the last references once `stop()` has let go: the socket closes here
+                socketClosed.signal()
+            }
             source.resume()
             self.source = source
+            self.socketClosed = socketClosed
             logger.info("device discovery started", metadata: ["devices.count": "\(known.count)"])
         }
     }
@@ -69,15 +78,20 @@ public final class DeviceMonitor: @unchecked Sendable {
         }
     }
 
-    /// Stops following changes. Known devices stay listed in `devices`.
+    /// Stops following changes and returns once the monitor's socket is closed, so that no
+    /// hot-plug messages pile up for a monitor nobody reads. Known devices stay listed in
+    /// `devices`. Not to be called from a subscriber's handler (it runs on the monitor's queue).
     public func stop() {
-        queue.sync {
-            // The socket closes when the cancel handler releases the monitor.
+        let socketClosed = queue.sync {
+            // The socket closes when the cancel handler, queued after this block, releases the monitor.
             source?.cancel()
             source = nil
             monitor = nil
             context = nil
+            defer { self.socketClosed = nil }
+            return self.socketClosed
         }
+        socketClosed?.wait()
     }
 
     /// The devices known now (scanners, printers and ignored candidates), sorted by identity.
