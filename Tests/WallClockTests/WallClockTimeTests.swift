@@ -46,8 +46,10 @@ import WallClock
     @Test func readsBackTheInstantItWasMadeFrom() {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<5_000 {
+            // From 1952 on: Tokyo kept summer time from 1948 to 1951, and the hour its clocks were
+            // set back came twice (the one case `date(in:)` documents as not guaranteed).
             let date = Date(
-                timeIntervalSince1970: Double(Int.random(in: -2_000_000_000...4_000_000_000, using: &random)))
+                timeIntervalSince1970: Double(Int.random(in: -567_993_600...4_000_000_000, using: &random)))
             for zone in [TimeZone.japanStandardTime, TimeZone(identifier: "Asia/Tokyo")!, .gmt] {
                 #expect(WallClockTime(date, in: zone).date(in: zone) == date)
             }
