@@ -1,11 +1,21 @@
-/// How a gateway answer is to be taken, from its `respcd` (qfpay-notes.md, "Codes").
+import Foundation
+
+/// How a gateway answer is to be taken, from its `respcd` as its endpoint means it
+/// (`ResponseCode.classification(on:)`; docs/payments.md has the table).
 public enum AnswerOutcome: String, Sendable, Codable, Equatable {
     /// 0000: done (for a dynamic-QR payment: order placed, QR code issued).
     case success
-    /// 1143, 1145, 1298, 2999, 1161...: not settled yet, ask again by query.
+    /// Not settled yet (1143 and 1145 on a payment; unknown codes, duplicate order numbers):
+    /// ask again by query.
     case pending
-    /// Any other code: refused or declined.
+    /// Declined or refused: nothing was done.
     case failed
+    /// The request was refused before processing (1103, 1104, 1108, 1100): nothing was done.
+    case rejected
+    /// Close: this order cannot be cancelled (1297).
+    case unsupported
+    /// Refund: not possible now, may be later (1265, 1269).
+    case retryLater
 }
 
 /// A signed and verified gateway answer, reduced to what a sale decides on.
@@ -33,6 +43,29 @@ public struct GatewayAnswer: Sendable, Codable, Equatable {
         self.syssn = syssn
         self.qrcode = qrcode
         self.meaning = meaning
+    }
+}
+
+/// Which order a query asks about, and around when it was sent.
+public struct OrderLookup: Sendable, Equatable {
+    public enum Target: Sendable, Equatable {
+        /// The sale's payment: by its `syssn` once known, otherwise by its `out_trade_no`.
+        case payment(syssn: String?)
+        /// One of the sale's refunds, by the refund's own `out_trade_no`.
+        case refund
+    }
+
+    /// The merchant order number: the payment's or the refund's.
+    public var outTradeNo: String
+    public var target: Target
+    /// When the request was written ahead (its `txdtm`): the query's time range is built around
+    /// it, never left to the gateway's default of "this month".
+    public var sentAt: Date
+
+    public init(outTradeNo: String, target: Target, sentAt: Date) {
+        self.outTradeNo = outTradeNo
+        self.target = target
+        self.sentAt = sentAt
     }
 }
 

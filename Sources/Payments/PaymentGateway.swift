@@ -8,8 +8,9 @@ public enum GatewayCall<Value: Sendable>: Sendable {
     /// The request may have been processed (timeout, dropped connection, 5xx after sending, bad
     /// response signature): never a failure, resolved by query.
     case outcomeUnknown(String)
-    /// The request was never sent (validation, connection refused): safe, nothing happened.
-    case notSent(String)
+    /// The request was never sent (validation, connection refused), or the gateway refused it
+    /// before processing (`respcd`): safe, nothing happened.
+    case notSent(String, respcd: String? = nil)
 }
 
 /// One row of the reconciliation file.
@@ -38,10 +39,15 @@ public struct BillRow: Sendable, Equatable {
 /// What the pipeline needs from QFPay, in the pipeline's own terms. `QFPayGateway` implements it
 /// over `QFPayClient`; the contract for every call: `.answered` only for signed, verified answers.
 public protocol PaymentGateway: Sendable {
+    /// Checks every field of the order the payment request would carry (all but the customer's
+    /// code), as the request's own validation would: a sale QFPay would refuse is refused before
+    /// anything is scanned. Throws `PaymentsError(.invalidRequest)` naming the field and the rule.
+    func validate(_ order: SaleOrder) throws
     /// `/trade/v1/payment`. `authCode` for barcode sales (sent once, never stored).
     func pay(_ order: SaleOrder, authCode: String?, at: Date) async -> GatewayCall<GatewayAnswer>
-    /// `/trade/v1/query` by one `out_trade_no` (a payment's or a refund's).
-    func query(outTradeNo: String, at: Date) async -> GatewayCall<OrderState>
+    /// `/trade/v1/query` of a sale's payment or one of its refunds, within a time range around
+    /// `lookup.sentAt`, the matching row read as the order's state.
+    func query(_ lookup: OrderLookup) async -> GatewayCall<OrderState>
     /// `/trade/v1/close` (or the reversal endpoint configured for the pay type).
     func close(_ order: SaleOrder, syssn: String?, at: Date) async -> GatewayCall<GatewayAnswer>
     /// `/trade/v1/refund` of the payment `syssn`, under the refund's own order number.

@@ -24,6 +24,10 @@ public actor PaymentPipeline {
         /// Called on the pipeline's queue when the last sale held in memory has settled and left
         /// it (nothing in flight any more): a moment to give freed memory back. Must not block.
         public var whenIdle: (@Sendable () -> Void)?
+        /// Called once when a journal append fails, after the pipeline has stopped: nothing goes on
+        /// as if the write had happened. The daemon exits with its own status here, so that systemd
+        /// restarts it and recovery asks the gateway (docs/payments.md, "A journal write fails").
+        public var journalFailed: (@Sendable (PaymentsError) -> Void)?
 
         public init(
             policy: SalePolicy = .standard,
@@ -32,7 +36,8 @@ public actor PaymentPipeline {
             printer: (any ReceiptPrinter)? = nil,
             logger: Logger = Logger(label: "qfpos.payments"),
             crashPoint: (@Sendable (CrashPoint) -> Bool)? = nil,
-            whenIdle: (@Sendable () -> Void)? = nil
+            whenIdle: (@Sendable () -> Void)? = nil,
+            journalFailed: (@Sendable (PaymentsError) -> Void)? = nil
         ) {
             self.policy = policy
             self.clock = clock
@@ -41,6 +46,7 @@ public actor PaymentPipeline {
             self.logger = logger
             self.crashPoint = crashPoint
             self.whenIdle = whenIdle
+            self.journalFailed = journalFailed
         }
     }
 
@@ -56,6 +62,8 @@ public actor PaymentPipeline {
     }
 
     private struct LiveSale {
+        /// The sale's facts as created (the till's request), for a repeated `startSale`.
+        let created: SaleOrder
         /// The sale with every input applied, including those whose journal entry is still committing.
         var machine: SaleStateMachine
         /// The sale as of its last committed entry: what the till, waiters and refunds see.
@@ -69,7 +77,8 @@ public actor PaymentPipeline {
         /// Journal writes of this sale not committed yet; the sale stays in memory until they are.
         var writesInFlight = 0
 
-        init(machine: SaleStateMachine, sequence: Int) {
+        init(machine: SaleStateMachine, sequence: Int, created: SaleOrder) {
+            self.created = created
             self.machine = machine
             self.durable = machine
             self.durableSequence = sequence
@@ -115,6 +124,7 @@ public actor PaymentPipeline {
     private var stopped = false
     private let orderNumbers = OrderNumberGenerator()
     private var accepting = true
+    private var journalBroken = false
 
     /// A pipeline over `journal` and `gateway`. Call `recover()` before taking sales.
     public init(journal: Journal, gateway: any PaymentGateway, configuration: Configuration = Configuration()) {
@@ -136,11 +146,17 @@ public actor PaymentPipeline {
 
     private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
-    /// Starts a sale, or returns the existing one when the journal already has `request.orderID`.
+    /// Starts a sale, or returns the existing one when the journal already has `request.orderID`
+    /// with the same parameters. The same order id with other parameters is refused
+    /// (`orderConflict`, naming the first field that differs). Every field QFPay would refuse is
+    /// refused here (`invalidRequest`, with the field and the rule), before anything is scanned.
     public func startSale(_ request: SaleRequest) async throws -> SaleSnapshot {
         guard !stopped, accepting else { throw PaymentsError(.stopped, "the pipeline is not taking sales") }
-        if let existing = try snapshot(of: request.orderID) { return existing }
+        var request = request
+        if request.goodsName?.isEmpty == true { request.goodsName = nil }  // nil: the client's default name
+        if let existing = try existingSale(request) { return existing }
         try Self.validate(request)
+        try validateCode(request)
         try loadUnfinished()
         if recoveringLanes[request.lane, default: 0] > 0, !recoveryStarted {
             // The owner has not called recover(): the lane's unfinished sales come first anyway.
@@ -149,7 +165,7 @@ public actor PaymentPipeline {
         while recoveringLanes[request.lane, default: 0] > 0, !stopped {
             await withCheckedContinuation { laneWaiters[request.lane, default: []].append($0) }
         }
-        if let existing = try snapshot(of: request.orderID) { return existing }  // started while waiting
+        if let existing = try existingSale(request) { return existing }  // started while waiting
         if request.flow == .barcode, let busy = awaitingScan[request.lane], busy != request.orderID {
             throw PaymentsError(.invalidState, "lane \(request.lane) already waits for a scan for sale \(busy)")
         }
@@ -157,7 +173,8 @@ public actor PaymentPipeline {
         switch request.flow {
         case .dynamicQR:
             guard let wallet = request.wallet else {
-                throw PaymentsError(.invalidRequest, "a dynamic-QR sale needs a wallet (wechat or alipay)")
+                throw PaymentsError(
+                    .invalidRequest, "a dynamic-QR sale needs a wallet (wechat or alipay)", field: "wallet")
             }
             payType = wallet.qrPayType
         case .barcode:
@@ -168,11 +185,12 @@ public actor PaymentPipeline {
             saleID: request.orderID, outTradeNo: orderNumbers.paymentNumber(at: now), amount: request.amount,
             currency: request.currency, flow: request.flow, payType: payType, lane: request.lane,
             goodsName: request.goodsName)
+        try gateway.validate(order)
         let machine = SaleStateMachine(order: order, createdAt: now, policy: configuration.policy)
         let entry = Journal.Entry(
             saleID: order.saleID, sequence: 0, at: now, event: nil, status: machine.status, respcd: nil, syssn: nil,
             paidAmount: 0, refundedAmount: 0)
-        live[order.saleID] = LiveSale(machine: machine, sequence: 0)
+        live[order.saleID] = LiveSale(machine: machine, sequence: 0, created: order)
         saleByOutTradeNo[order.outTradeNo] = order.saleID
         if order.flow == .barcode { awaitingScan[order.lane] = order.saleID }
         let written: Bool
@@ -189,6 +207,61 @@ public actor PaymentPipeline {
             try await provideScan(lane: request.lane, code: code)
         }
         return try snapshot(of: order.saleID) ?? SaleSnapshot(machine, updatedAt: now)
+    }
+
+    /// The sale with `request.orderID`, when there is one and the request is the same; throws
+    /// `orderConflict` when the order id was used with other parameters.
+    private func existingSale(_ request: SaleRequest) throws -> SaleSnapshot? {
+        let id = request.orderID
+        // The journal holds the scanned code's hash; a live sale's creation facts are in memory.
+        let stored = live[id] == nil || request.authCode != nil ? try journal.sale(id: id) : nil
+        guard let created = live[id]?.created ?? stored?.order else { return nil }
+        var codeHash: String?
+        for entry in stored?.entries ?? [] {
+            if case .scanned(_, let hash, _) = entry.event { codeHash = hash }
+        }
+        func conflict(_ field: String, _ was: String, _ now: String) -> PaymentsError {
+            PaymentsError(
+                .orderConflict,
+                "order_id \(request.orderID) was used for another sale: \(field) was \(was), this request says \(now)",
+                field: field)
+        }
+        if created.amount != request.amount { throw conflict("amount", "\(created.amount)", "\(request.amount)") }
+        if created.currency != request.currency { throw conflict("currency", created.currency, request.currency) }
+        if created.flow != request.flow {
+            throw conflict(
+                "mode", created.flow == .dynamicQR ? "qr" : "scan", request.flow == .dynamicQR ? "qr" : "scan")
+        }
+        if created.lane != request.lane { throw conflict("lane", created.lane, request.lane) }
+        if let wallet = request.wallet, created.payType?.wallet != wallet {
+            throw conflict("wallet", created.payType?.wallet?.rawValue ?? "none", wallet.rawValue)
+        }
+        if (created.goodsName ?? "") != (request.goodsName ?? "") {
+            throw conflict("goods_name", created.goodsName ?? "none", request.goodsName ?? "none")
+        }
+        if let code = request.authCode, let codeHash,
+            ScannedCodeHash.make(code.trimmingCharacters(in: .whitespacesAndNewlines), outTradeNo: created.outTradeNo)
+                != codeHash
+        {
+            throw conflict("auth_code", "another code", AuthCode.mask(code))
+        }
+        return try snapshot(of: request.orderID)
+    }
+
+    /// A code the till passes with `startSale` must be a payment code, before the sale exists.
+    private func validateCode(_ request: SaleRequest) throws {
+        guard let code = request.authCode, request.flow == .barcode else { return }
+        switch configuration.classifier.classify(code.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        case .payment: return
+        case .productBarcode(let symbology):
+            throw PaymentsError(
+                .invalidRequest, "auth_code is a product barcode (\(symbology)), not a payment code",
+                field: "auth_code", rule: "auth_code.payment_code")
+        case .notPaymentCode(let reason):
+            throw PaymentsError(
+                .invalidRequest, "auth_code is not a payment code: \(reason)", field: "auth_code",
+                rule: "auth_code.payment_code")
+        }
     }
 
     /// Gives the lane's waiting barcode sale the customer's code. Product barcodes and noise are
@@ -350,7 +423,8 @@ public actor PaymentPipeline {
         guard !loaded else { return }
         for stored in try journal.unfinishedSales() where live[stored.order.saleID] == nil {
             let machine = replay(stored)
-            live[stored.order.saleID] = LiveSale(machine: machine, sequence: stored.entries.last?.sequence ?? 0)
+            live[stored.order.saleID] = LiveSale(
+                machine: machine, sequence: stored.entries.last?.sequence ?? 0, created: stored.order)
             saleByOutTradeNo[stored.order.outTradeNo] = stored.order.saleID
             recoveringLanes[stored.order.lane, default: 0] += 1
             recovering.append(stored.order.saleID)
@@ -409,6 +483,15 @@ public actor PaymentPipeline {
         return true
     }
 
+    /// Asks the gateway now about every sale that needs attention (instead of waiting for its
+    /// slow schedule): after a reconciliation, or when a technician asks. Returns their ids.
+    @discardableResult
+    public func recheckSalesNeedingAttention() async -> [String] {
+        let ids = live.filter { $0.value.machine.status == .needsAttention }.map(\.key).sorted()
+        for id in ids { await handle(.notified(notifyType: "recheck"), saleID: id) }
+        return ids
+    }
+
     // MARK: - Carrying out inputs
 
     /// Applies one input to a sale, journals it when asked (waiting for the commit), then acts.
@@ -439,12 +522,7 @@ public actor PaymentPipeline {
             do {
                 guard try await write(entry, creating: nil) else { return }
             } catch {
-                // Without a durable record the request must not go out, and nothing may act on a
-                // state the journal does not hold: the sale leaves memory and is resumed from the
-                // journal at the next start.
-                logger.critical(
-                    "journal write failed; sale halted", metadata: ["sale.id": "\(saleID)", "error": "\(error)"])
-                forget(saleID)
+                journalAppendFailed(error, saleID: saleID)
                 return
             }
             live[saleID]?.committed(sale.machine, sequence: sale.sequence)
@@ -457,6 +535,26 @@ public actor PaymentPipeline {
         }
         perform(action, for: saleID)
     }
+
+    /// Fail-stop: without a durable record the request must not go out, and nothing may act on a
+    /// state the journal does not hold. The pipeline stops at once (no request, timer or write
+    /// after this), and the owner is told; the journal's last entries are the truth a restart
+    /// resumes from, by asking the gateway (docs/payments.md, "A journal write fails").
+    private func journalAppendFailed(_ error: any Error, saleID: String) {
+        let failure =
+            (error as? PaymentsError)
+            ?? PaymentsError(.journalWriteFailed, "journal append failed", underlying: error)
+        logger.critical(
+            "journal write failed: stopping every sale (restart to resume them from the journal)",
+            metadata: ["sale.id": "\(saleID)", "error": "\(failure)"])
+        guard !journalBroken else { return }
+        journalBroken = true
+        halt()
+        configuration.journalFailed?(failure)
+    }
+
+    /// Whether a journal append failed (the pipeline then stopped).
+    public var journalFailed: Bool { journalBroken }
 
     /// Writes one entry with the crash points around it. False when the pipeline stopped.
     private func write(_ entry: Journal.Entry, creating order: SaleOrder?) async throws -> Bool {
@@ -503,16 +601,19 @@ public actor PaymentPipeline {
                     switch await gateway.pay(order, authCode: code, at: now) {
                     case .answered(let answer): event = .paymentAnswered(answer)
                     case .outcomeUnknown(let reason): event = .paymentUnknown(reason: reason)
-                    case .notSent(let reason): event = .paymentNotSent(reason: reason)
+                    case .notSent(let reason, let respcd): event = .paymentNotSent(reason: reason, respcd: respcd)
                     }
                     await self.handle(event, saleID: saleID)
                 }
             case .query:
+                let lookup = OrderLookup(
+                    outTradeNo: order.outTradeNo, target: .payment(syssn: sale.machine.syssn),
+                    sentAt: sale.machine.paymentSentAt ?? sale.machine.createdAt)
                 Task {
                     let event: SaleEvent
-                    switch await gateway.query(outTradeNo: order.outTradeNo, at: now) {
+                    switch await gateway.query(lookup) {
                     case .answered(let state): event = .queried(state)
-                    case .outcomeUnknown(let reason), .notSent(let reason): event = .queryUnknown(reason: reason)
+                    case .outcomeUnknown(let reason), .notSent(let reason, _): event = .queryUnknown(reason: reason)
                     }
                     await self.handle(event, saleID: saleID)
                 }
@@ -522,7 +623,7 @@ public actor PaymentPipeline {
                     let event: SaleEvent
                     switch await gateway.close(order, syssn: syssn, at: now) {
                     case .answered(let answer): event = .closeAnswered(answer)
-                    case .outcomeUnknown(let reason), .notSent(let reason): event = .closeUnknown(reason: reason)
+                    case .outcomeUnknown(let reason), .notSent(let reason, _): event = .closeUnknown(reason: reason)
                     }
                     await self.handle(event, saleID: saleID)
                 }
@@ -534,7 +635,8 @@ public actor PaymentPipeline {
                         switch await gateway.refund(refund, of: order, syssn: syssn, at: now) {
                         case .answered(let answer): event = .refundAnswered(refund, answer)
                         case .outcomeUnknown(let reason): event = .refundUnknown(refund, reason: reason)
-                        case .notSent(let reason): event = .refundNotSent(refund, reason: reason)
+                        case .notSent(let reason, let respcd):
+                            event = .refundNotSent(refund, reason: reason, respcd: respcd)
                         }
                     } else {
                         event = .refundNotSent(refund, reason: "the payment's syssn is unknown")
@@ -542,11 +644,13 @@ public actor PaymentPipeline {
                     await self.handle(event, saleID: saleID)
                 }
             case .queryRefund(let refund):
+                let lookup = OrderLookup(
+                    outTradeNo: refund.outTradeNo, target: .refund, sentAt: sale.machine.refundSentAt ?? now)
                 Task {
                     let event: SaleEvent
-                    switch await gateway.query(outTradeNo: refund.outTradeNo, at: now) {
+                    switch await gateway.query(lookup) {
                     case .answered(let state): event = .refundQueried(refund, state)
-                    case .outcomeUnknown(let reason), .notSent(let reason):
+                    case .outcomeUnknown(let reason), .notSent(let reason, _):
                         event = .refundUnknown(refund, reason: reason)
                     }
                     await self.handle(event, saleID: saleID)
@@ -662,7 +766,8 @@ public actor PaymentPipeline {
     /// Brings a journaled sale back into memory (for a refund or a notification after a restart).
     private func revive(_ saleID: String) throws {
         guard let stored = try journal.sale(id: saleID) else { throw PaymentsError(.saleNotFound, "no sale \(saleID)") }
-        live[saleID] = LiveSale(machine: replay(stored), sequence: stored.entries.last?.sequence ?? 0)
+        live[saleID] = LiveSale(
+            machine: replay(stored), sequence: stored.entries.last?.sequence ?? 0, created: stored.order)
         saleByOutTradeNo[stored.order.outTradeNo] = saleID
     }
 

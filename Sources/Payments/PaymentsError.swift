@@ -13,8 +13,10 @@ public struct PaymentsError: Error, Sendable, CustomStringConvertible {
         case invalidState
         /// A refund above the amount still refundable, refused before anything was sent.
         case refundExceedsRemaining
-        /// Bad input from the till: amount, order id, flow.
+        /// Bad input from the till: amount, order id, flow, or a field QFPay would refuse.
         case invalidRequest
+        /// An order id the journal has, with other parameters (`field` names the first that differs).
+        case orderConflict
         /// A scanned code that is not a payment code (product barcode, noise): nothing was sent.
         case notAPaymentCode
         /// No sale on this lane is waiting for a scan.
@@ -29,12 +31,20 @@ public struct PaymentsError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     /// A message for people; never holds the key or a whole auth code.
     public var message: String
+    /// The request field at fault, when there is one (`amount`, `goods_name`).
+    public var field: String?
+    /// The rule the field broke, by a stable name (`goods_name.max_20_bytes`).
+    public var rule: String?
     /// The error underneath, if any.
     public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+    public init(
+        _ code: Code, _ message: String, field: String? = nil, rule: String? = nil, underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
+        self.field = field
+        self.rule = rule
         self.underlying = underlying
     }
 

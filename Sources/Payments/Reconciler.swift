@@ -25,7 +25,7 @@ public struct Reconciler: Sendable {
         let rows: [BillRow]
         switch await gateway.tradeBill(date: date) {
         case .answered(let answered): rows = answered
-        case .outcomeUnknown(let reason), .notSent(let reason):
+        case .outcomeUnknown(let reason), .notSent(let reason, _):
             throw PaymentsError(.reconciliationFailed, "no bill for \(date): \(reason)")
         }
         return try match(date: date, bill: rows, sales: journal.summaries(createdFrom: range.start, to: range.end))

@@ -10,8 +10,9 @@ public enum SaleEvent: Sendable, Codable, Equatable {
     case paymentAnswered(GatewayAnswer)
     /// The payment request may have been processed but no trustworthy answer came back.
     case paymentUnknown(reason: String)
-    /// The payment request was never sent (validation, connection refused): nothing was charged.
-    case paymentNotSent(reason: String)
+    /// The payment request was never sent (validation, connection refused), or the gateway's front
+    /// end refused it before processing (`respcd` 1103, 1104, 1108, 1100): nothing was charged.
+    case paymentNotSent(reason: String, respcd: String? = nil)
     /// A query of the payment's `out_trade_no` answered.
     case queried(OrderState)
     /// A query gave no trustworthy answer.
@@ -26,8 +27,8 @@ public enum SaleEvent: Sendable, Codable, Equatable {
     case refundAnswered(RefundOrder, GatewayAnswer)
     /// A refund request's outcome is unknown.
     case refundUnknown(RefundOrder, reason: String)
-    /// A refund request could not be sent: nothing was refunded.
-    case refundNotSent(RefundOrder, reason: String)
+    /// A refund request could not be sent, or was refused unprocessed (`respcd`): nothing was refunded.
+    case refundNotSent(RefundOrder, reason: String, respcd: String? = nil)
     /// A query of a refund's own `out_trade_no` answered.
     case refundQueried(RefundOrder, OrderState)
     /// The till cancelled the sale.

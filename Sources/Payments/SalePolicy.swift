@@ -18,8 +18,23 @@ public struct SalePolicy: Sendable, Equatable {
     public var unknownBackoffLimit: Duration
     /// After this many unknown outcomes in a row the sale is flagged `needsAttention` (still retried).
     public var unknownAttemptsBeforeAttention: Int
-    /// How many times a close is retried while the order still reads pending.
+    /// How many closes are sent while the order still reads pending (with a backoff between
+    /// them); then the order is followed up by queries only. Default 3.
     public var closeAttempts: Int
+    /// How long an order that could not be closed (1297, no `syssn`, or every close spent) is
+    /// followed up by queries before the sale needs attention. Default 30 min; it goes on across
+    /// restarts, and the sale is still checked afterwards, on `attentionInterval`.
+    public var followUpDuration: Duration
+    /// Longest delay between follow-up queries (they start at the poll schedule's last delay and
+    /// double). Default 60 s.
+    public var followUpBackoffLimit: Duration
+    /// The slow schedule of a sale that needs attention: at most this long between checks.
+    /// Default 10 min.
+    public var attentionInterval: Duration
+    /// Automatic refunds (money kept for a cancelled sale) tried when the refusal is temporary
+    /// (1265, 1269, nothing sent), each with a new order number; then the sale needs attention.
+    /// Default 5.
+    public var automaticRefundAttempts: Int
 
     public init(
         scanTimeout: Duration = .seconds(60),
@@ -30,7 +45,11 @@ public struct SalePolicy: Sendable, Equatable {
         unknownRetryDelay: Duration = .seconds(1),
         unknownBackoffLimit: Duration = .seconds(30),
         unknownAttemptsBeforeAttention: Int = 8,
-        closeAttempts: Int = 3
+        closeAttempts: Int = 3,
+        followUpDuration: Duration = .seconds(30 * 60),
+        followUpBackoffLimit: Duration = .seconds(60),
+        attentionInterval: Duration = .seconds(10 * 60),
+        automaticRefundAttempts: Int = 5
     ) {
         precondition(!pollSchedule.isEmpty, "a poll schedule needs at least one delay")
         self.scanTimeout = scanTimeout
@@ -42,6 +61,10 @@ public struct SalePolicy: Sendable, Equatable {
         self.unknownBackoffLimit = unknownBackoffLimit
         self.unknownAttemptsBeforeAttention = max(1, unknownAttemptsBeforeAttention)
         self.closeAttempts = max(1, closeAttempts)
+        self.followUpDuration = followUpDuration
+        self.followUpBackoffLimit = followUpBackoffLimit
+        self.attentionInterval = attentionInterval
+        self.automaticRefundAttempts = max(1, automaticRefundAttempts)
     }
 
     /// The production defaults.
@@ -59,7 +82,11 @@ public struct SalePolicy: Sendable, Equatable {
             unknownRetryDelay: s(unknownRetryDelay),
             unknownBackoffLimit: s(unknownBackoffLimit),
             unknownAttemptsBeforeAttention: unknownAttemptsBeforeAttention,
-            closeAttempts: closeAttempts
+            closeAttempts: closeAttempts,
+            followUpDuration: s(followUpDuration),
+            followUpBackoffLimit: s(followUpBackoffLimit),
+            attentionInterval: s(attentionInterval),
+            automaticRefundAttempts: automaticRefundAttempts
         )
     }
 
@@ -73,5 +100,26 @@ public struct SalePolicy: Sendable, Equatable {
         var delay = unknownRetryDelay
         for _ in 1..<max(1, attempt) where delay < unknownBackoffLimit { delay = delay * 2 }
         return min(delay, unknownBackoffLimit)
+    }
+
+    /// The delay before retry number `attempt` of an outcome that stays unknown: the backoff up
+    /// to `unknownBackoffLimit`, and once the sale needs attention, doubling on up to
+    /// `attentionInterval` (the slow schedule).
+    func retryDelay(attempt: Int) -> Duration {
+        var delay = unknownDelay(attempt: attempt)
+        var beyond = attempt - unknownAttemptsBeforeAttention
+        while beyond > 0, delay < attentionInterval {
+            delay = delay * 2
+            beyond -= 1
+        }
+        return min(delay, max(attentionInterval, unknownBackoffLimit))
+    }
+
+    /// The delay before follow-up query number `count + 1`: from the poll schedule's last delay,
+    /// doubling up to `followUpBackoffLimit`.
+    func followUpDelay(after count: Int) -> Duration {
+        var delay = pollSchedule[pollSchedule.count - 1]
+        for _ in 0..<min(count, 30) where delay < followUpBackoffLimit { delay = delay * 2 }
+        return min(delay, max(followUpBackoffLimit, pollSchedule[pollSchedule.count - 1]))
     }
 }

@@ -37,7 +37,7 @@ enum DaemonMethods {
             let request = SaleStartRequest(
                 amount: try reader.integer("amount", in: 1...99_999_999),
                 currency: try reader.optionalChoice("currency", ["JPY"]) ?? "JPY",
-                goodsName: try reader.optionalString("goods_name", maximumLength: 64),
+                goodsName: try reader.optionalString("goods_name", maximumLength: 256),
                 mode: try reader.optionalChoice("mode", ["scan", "qr"]) ?? "scan",
                 wallet: try reader.optionalChoice("wallet", ["wechat", "alipay"]),
                 authCode: try reader.optionalString("auth_code", maximumLength: 32),

@@ -33,7 +33,16 @@ public struct DaemonStartup: Sendable {
         }
         let key = try QFPayKeyFile.load(configuredPath: configuration.gateway.keyFile, environment: environment)
         logger.info("QFPay key loaded", metadata: ["key.path": "\(key.path)"])
-        let services = try await DaemonServices.make(configuration: configuration, key: key, logger: logger)
+        let services = try await DaemonServices.make(
+            configuration: configuration, key: key, logger: logger,
+            journalFailed: { error in
+                // Fail-stop (docs/payments.md, "A journal write fails"): systemd restarts qfposd
+                // (Restart=on-failure) and recovery asks the gateway about every unfinished sale.
+                logger.critical(
+                    "journal write failed: exiting with status \(DaemonExitStatus.journalWriteFailed) so that the sales resume from the journal",
+                    metadata: ["error": "\(error)"])
+                exit(DaemonExitStatus.journalWriteFailed)
+            })
         let daemon = Daemon(
             configuration: configuration, environment: environment, logger: logger,
             sales: services.sales, devices: services.devices,
@@ -58,9 +67,13 @@ public struct DaemonServices: Sendable {
     public var pipeline: PaymentPipeline?
 
     /// Builds the services; unfinished sales in the journal start recovering immediately.
-    /// - Parameter policy: overrides the pipeline's timing (tests and benchmarks).
+    /// - Parameters:
+    ///   - policy: overrides the pipeline's timing (tests and benchmarks).
+    ///   - journalFailed: called once a journal append failed and the pipeline stopped (qfposd
+    ///     exits there); nil leaves the stopped pipeline refusing sales.
     public static func make(
-        configuration: DaemonConfiguration, key: QFPayKeyFile, logger: Logger, policy: SalePolicy? = nil
+        configuration: DaemonConfiguration, key: QFPayKeyFile, logger: Logger, policy: SalePolicy? = nil,
+        journalFailed: (@Sendable (PaymentsError) -> Void)? = nil
     ) async throws -> DaemonServices {
         guard let baseURL = URL(string: configuration.gateway.baseURL) else {
             throw DaemonError(.configurationInvalid, "gateway.base_url is not a URL")
@@ -76,7 +89,8 @@ public struct DaemonServices: Sendable {
             environment: configuration.gateway.baseURL == environment.baseURL.absoluteString
                 ? environment : .custom(baseURL),
             appCode: configuration.gateway.appCode, key: Secret(key.key), merchantID: configuration.gateway.merchantID,
-            connectTimeout: min(timeout, .seconds(5)), requestTimeout: timeout)
+            connectTimeout: min(timeout, .seconds(5)), requestTimeout: timeout,
+            defaultGoodsName: configuration.payments.defaultGoodsName)
         // QFPay allows 400 requests a minute per merchant; the local sandbox is not QFPay.
         let budget =
             configuration.gateway.environment == "sandbox"
@@ -107,18 +121,24 @@ public struct DaemonServices: Sendable {
                 scanTimeout: .milliseconds(Int64(payments.scanTimeoutSeconds * 1000)),
                 pollSchedule: schedule.isEmpty ? [.seconds(2)] : schedule,
                 pendingWindow: .milliseconds(Int64(payments.pollWindowSeconds * 1000)),
-                qrExpiry: .milliseconds(Int64(payments.qrExpirySeconds * 1000)))
+                qrExpiry: .milliseconds(Int64(payments.qrExpirySeconds * 1000)),
+                followUpDuration: .milliseconds(Int64(payments.followUpMinutes * 60_000)))
         var pipelineLogger = logger
         pipelineLogger[metadataKey: "component"] = "payments"
         let pipeline = PaymentPipeline(
             journal: journal, gateway: gateway,
             configuration: PaymentPipeline.Configuration(
                 policy: salePolicy, printer: printer, logger: pipelineLogger,
-                whenIdle: { MemoryTrimmer.shared.requestTrim() }))
+                whenIdle: { MemoryTrimmer.shared.requestTrim() }, journalFailed: journalFailed))
         let reconciler = Reconciler(journal: journal, gateway: gateway)
         let sales = PipelineSalesPort(
             pipeline: pipeline, defaultLane: PipelineSalesPort.defaultLane(of: configuration), printers: printer,
-            reconcile: { date in Self.reportJSON(try await reconciler.reconcile(date: date)) })
+            reconcile: { date in
+                let report = try await reconciler.reconcile(date: date)
+                // A sale that needs attention is asked about again now, not only on its slow schedule.
+                await pipeline.recheckSalesNeedingAttention()
+                return Self.reportJSON(report)
+            })
         if configuration.notifyListener.enabled {
             var notifyLogger = logger
             notifyLogger[metadataKey: "component"] = "notifications"
@@ -174,4 +194,15 @@ public struct DaemonServices: Sendable {
             "table": .string(report.table()), "csv": .string(report.csv()),
         ]
     }
+}
+
+/// qfposd's exit statuses beyond 0, for systemd and technicians (docs/payments.md, the unit file).
+public enum DaemonExitStatus {
+    /// EX_USAGE: a wrong command line.
+    public static let usage: Int32 = 64
+    /// EX_IOERR: a journal write failed; qfposd stopped so that a restart resumes every sale from
+    /// the journal by asking the gateway.
+    public static let journalWriteFailed: Int32 = 74
+    /// EX_CONFIG: the configuration is invalid (`--check-config` explains).
+    public static let configurationInvalid: Int32 = 78
 }

@@ -171,7 +171,16 @@ public final class PipelineSalesPort: SalesPort {
         case .refundExceedsRemaining:
             return RPCError(code: RPCError.Code.conflict, reason: .refundExceedsPaid, message: message)
         case .invalidRequest:
-            return RPCError.invalidParams(message, reason: .badParams)
+            var details: [String: JSONValue] = [:]
+            if let field = error.field { details["field"] = .string(field) }
+            if let rule = error.rule { details["rule"] = .string(rule) }
+            return RPCError(
+                code: RPCError.Code.invalidParams, reason: error.rule == nil ? .badParams : .outOfRange,
+                message: message, details: details)
+        case .orderConflict:
+            return RPCError(
+                code: RPCError.Code.conflict, reason: .orderIDConflict, message: message,
+                details: error.field.map { ["field": .string($0)] } ?? [:])
         case .notAPaymentCode:
             return RPCError(code: RPCError.Code.conflict, reason: "not_a_payment_code", message: message)
         case .noSaleAwaitingScan:

@@ -9,9 +9,13 @@ enum FieldValidation {
     )
 
     static func outTradeNo(_ value: String, field: String = "out_trade_no") throws(QFPayError) {
-        guard !value.isEmpty else { throw QFPayError(.missingField, "\(field) is empty", field: field) }
+        guard !value.isEmpty else {
+            throw QFPayError(.missingField, "\(field) is empty", field: field, rule: "out_trade_no.required")
+        }
         guard value.utf8.count <= 128 else {
-            throw QFPayError(.invalidField, "\(field) is \(value.utf8.count) bytes, at most 128 allowed", field: field)
+            throw QFPayError(
+                .invalidField, "\(field) is \(value.utf8.count) bytes, at most 128 allowed", field: field,
+                rule: "out_trade_no.max_128_bytes")
         }
         let allowed = value.utf8.allSatisfy { byte in
             (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95
@@ -20,20 +24,30 @@ enum FieldValidation {
         guard allowed else {
             throw QFPayError(
                 .invalidField, "\(field) may hold only letters, digits, _ | and *: \(value.debugDescription)",
-                field: field)
+                field: field, rule: "out_trade_no.charset")
         }
     }
 
-    static func goodsName(_ value: String) throws(QFPayError) {
+    /// `goods_name`: required in both payment tables; "No long than 20 byte" (UTF-8 bytes, the
+    /// table's word: the later note's "20 characters" is the looser reading); "special character
+    /// is not allowed".
+    static func goodsName(_ value: String?) throws(QFPayError) {
         let field = "goods_name"
-        guard value.count <= 20 else {
-            throw QFPayError(.invalidField, "goods_name is \(value.count) characters, at most 20 allowed", field: field)
+        guard let value, !value.isEmpty else {
+            throw QFPayError(
+                .missingField, "goods_name is required (set it, or a default goods name)", field: field,
+                rule: "goods_name.required")
+        }
+        guard value.utf8.count <= 20 else {
+            throw QFPayError(
+                .invalidField, "goods_name is \(value.utf8.count) bytes of UTF-8, at most 20 allowed", field: field,
+                rule: "goods_name.max_20_bytes")
         }
         for character in value {
             if forbiddenGoodsNameCharacters.contains(character) || isForbiddenScalar(character) {
                 throw QFPayError(
                     .invalidField, "goods_name holds the special character \(String(character).debugDescription)",
-                    field: field)
+                    field: field, rule: "goods_name.no_special_characters")
             }
         }
     }
@@ -44,8 +58,9 @@ enum FieldValidation {
             return value < 0x20 || value == 0x7F  // control characters
                 || (0x0370...0x03FF).contains(value)  // Greek
                 || (0x0400...0x04FF).contains(value)  // Cyrillic
-                || (0xFF01...0xFF5E).contains(value)  // full-width ASCII forms
+                || (0xFF01...0xFF60).contains(value)  // full-width ASCII forms and brackets
                 || (0xFFE0...0xFFEE).contains(value)  // full-width signs (￥ ￡ ￤)
+                || value > 0xFFFF  // emoji and other symbols beyond the basic plane
         }
     }
 
@@ -53,11 +68,14 @@ enum FieldValidation {
         throws(QFPayError)
     {
         guard value > 0 else {
-            throw QFPayError(.invalidField, "\(field) must be a positive integer, got \(value)", field: field)
+            throw QFPayError(
+                .invalidField, "\(field) must be a positive integer, got \(value)", field: field,
+                rule: "txamt.positive")
         }
         if let limit = limits[currency], value > limit {
             throw QFPayError(
-                .invalidField, "\(field) \(value) exceeds the \(currency) limit of \(limit)", field: field)
+                .invalidField, "\(field) \(value) exceeds the \(currency) limit of \(limit) (about 10,000 USD)",
+                field: field, rule: "txamt.max_10000_usd")
         }
     }
 
@@ -66,7 +84,7 @@ enum FieldValidation {
         guard bytes.count == 3, bytes.allSatisfy({ (65...90).contains($0) }) else {
             throw QFPayError(
                 .invalidField, "txcurrcd must be three upper-case letters, got \(currency.rawValue.debugDescription)",
-                field: "txcurrcd")
+                field: "txcurrcd", rule: "txcurrcd.iso_code")
         }
     }
 
@@ -79,28 +97,36 @@ enum FieldValidation {
 
     static func udid(_ value: String) throws(QFPayError) {
         guard value.count <= 40 else {
-            throw QFPayError(.invalidField, "udid is \(value.count) characters, at most 40 allowed", field: "udid")
+            throw QFPayError(
+                .invalidField, "udid is \(value.count) characters, at most 40 allowed", field: "udid",
+                rule: "udid.max_40_characters")
         }
         guard value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
-            throw QFPayError(.invalidField, "udid may hold only printable ASCII", field: "udid")
+            throw QFPayError(
+                .invalidField, "udid may hold only printable ASCII", field: "udid", rule: "udid.printable_ascii")
         }
     }
 
     static func authCode(_ value: String) throws(QFPayError) {
         let field = "auth_code"
-        guard !value.isEmpty else { throw QFPayError(.missingField, "auth_code is empty", field: field) }
+        guard !value.isEmpty else {
+            throw QFPayError(.missingField, "auth_code is empty", field: field, rule: "auth_code.required")
+        }
         guard value.utf8.count <= 128 else {
-            throw QFPayError(.invalidField, "auth_code is longer than 128 bytes", field: field)
+            throw QFPayError(
+                .invalidField, "auth_code is longer than 128 bytes", field: field, rule: "auth_code.max_128_bytes")
         }
         guard value.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
         else {
-            throw QFPayError(.invalidField, "auth_code may hold only letters and digits", field: field)
+            throw QFPayError(
+                .invalidField, "auth_code may hold only letters and digits", field: field,
+                rule: "auth_code.alphanumeric")
         }
         if case .productBarcode(let symbology) = PaymentCodeClassifier().classify(value) {
             throw QFPayError(
                 .invalidField,
                 "auth_code \(AuthCode.mask(value)) is a product barcode (\(symbology)), not a payment code",
-                field: field)
+                field: field, rule: "auth_code.not_a_product_barcode")
         }
     }
 

@@ -12,7 +12,8 @@ public struct PaymentRequest: Sendable, Hashable {
     public var payType: PayType
     /// The customer's code: required for barcode pay types, absent for dynamic QR.
     public var authCode: AuthCode?
-    /// `goods_name`, at most 20 characters without special characters; omitted when nil or empty.
+    /// `goods_name`: required (both payment tables say Y), at most 20 bytes of UTF-8 without
+    /// special characters. Nil or empty: the configuration's `defaultGoodsName` is sent.
     public var goodsName: String?
     /// `udid`, the device, at most 40 characters; omitted when nil or empty.
     public var udid: String?
@@ -87,48 +88,61 @@ public struct PaymentRequest: Sendable, Hashable {
             transactionTime: transactionTime)
     }
 
+    /// Checks `name` as a `goods_name` (required, at most 20 bytes of UTF-8, no special character),
+    /// for configurations and tills that check names before a sale starts.
+    public static func validate(goodsName name: String?) throws(QFPayError) { try FieldValidation.goodsName(name) }
+
+    /// Checks every field but the customer's code, as ``parameters(for:)`` would: a sale can be
+    /// refused before the customer scans anything.
+    public func validateOrder(for configuration: QFPayConfiguration) throws(QFPayError) {
+        _ = try orderParameters(for: configuration)
+    }
+
     /// The validated parameters, exactly as signed and sent; optional fields are left out when unset.
     public func parameters(for configuration: QFPayConfiguration) throws(QFPayError) -> [String: String] {
+        var parameters = try orderParameters(for: configuration)
+        if payType.isBarcode {
+            guard let authCode else {
+                throw QFPayError(
+                    .missingField, "auth_code is required for pay_type \(payType.rawValue)", field: "auth_code",
+                    rule: "auth_code.required")
+            }
+            try FieldValidation.authCode(authCode.value)
+            parameters["auth_code"] = authCode.value
+        } else if authCode != nil {
+            throw QFPayError(
+                .invalidField, "auth_code must not be sent with dynamic QR pay_type \(payType.rawValue)",
+                field: "auth_code")
+        }
+        return parameters
+    }
+
+    /// Every parameter but `auth_code`, validated.
+    private func orderParameters(for configuration: QFPayConfiguration) throws(QFPayError) -> [String: String] {
         let currency = currency ?? configuration.defaultCurrency
         try FieldValidation.outTradeNo(outTradeNo)
         try FieldValidation.currency(currency)
         try FieldValidation.amount(amount, currency: currency, limits: configuration.amountLimits)
         let txdtm = transactionTime.text(in: configuration.timeZone)
         try FieldValidation.time(txdtm, field: "txdtm")
+        let goodsName = goodsName.flatMap { $0.isEmpty ? nil : $0 } ?? configuration.defaultGoodsName
+        try FieldValidation.goodsName(goodsName)
         var parameters = [
             "txamt": String(amount), "txcurrcd": currency.rawValue, "pay_type": payType.rawValue,
-            "out_trade_no": outTradeNo, "txdtm": txdtm,
+            "out_trade_no": outTradeNo, "txdtm": txdtm, "goods_name": goodsName,
         ]
-        if payType.isBarcode {
-            guard let authCode else {
-                throw QFPayError(
-                    .missingField, "auth_code is required for pay_type \(payType.rawValue)", field: "auth_code")
-            }
-            try FieldValidation.authCode(authCode.value)
-            parameters["auth_code"] = authCode.value
-            if expiresInMinutes != nil {
+        if let expiresInMinutes {
+            guard !payType.isBarcode else {
                 throw QFPayError(
                     .invalidField, "expired_time applies only to dynamic QR payments, not \(payType.rawValue)",
                     field: "expired_time")
             }
-        } else {
-            if authCode != nil {
+            guard (5...120).contains(expiresInMinutes) else {
                 throw QFPayError(
-                    .invalidField, "auth_code must not be sent with dynamic QR pay_type \(payType.rawValue)",
-                    field: "auth_code")
+                    .invalidField, "expired_time must be 5 to 120 minutes, got \(expiresInMinutes)",
+                    field: "expired_time", rule: "expired_time.5_to_120_minutes")
             }
-            if let expiresInMinutes {
-                guard (5...120).contains(expiresInMinutes) else {
-                    throw QFPayError(
-                        .invalidField, "expired_time must be 5 to 120 minutes, got \(expiresInMinutes)",
-                        field: "expired_time")
-                }
-                parameters["expired_time"] = String(expiresInMinutes)
-            }
-        }
-        if let goodsName, !goodsName.isEmpty {
-            try FieldValidation.goodsName(goodsName)
-            parameters["goods_name"] = goodsName
+            parameters["expired_time"] = String(expiresInMinutes)
         }
         if let udid, !udid.isEmpty {
             try FieldValidation.udid(udid)

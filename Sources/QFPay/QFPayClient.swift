@@ -121,6 +121,7 @@ public final class QFPayClient: Sendable {
                 return .outcomeUnknown(UnknownOutcome(.unparsableBody, error.message, body: answer.body))
             }
         }
+        if let rejection = Self.unsignedRejection(answer, path: Path.tradeBill) { return .notSent(rejection) }
         if let unknown = verify(answer, path: Path.tradeBill) { return .outcomeUnknown(unknown) }
         do { return .answered(try TradeBill(body: answer.body, signatureVerified: true)) } catch {
             return .outcomeUnknown(
@@ -154,6 +155,15 @@ public final class QFPayClient: Sendable {
                 metadata: ["qfpay.path": "\(path)", "qfpay.request": "\(summary)", "qfpay.reason": "\(unknown)"])
             return .outcomeUnknown(unknown)
         }
+        if let rejection = Self.unsignedRejection(answer, path: path) {
+            logger.notice(
+                "QFPay refused the request before processing it",
+                metadata: [
+                    "qfpay.path": "\(path)", "qfpay.request": "\(summary)",
+                    "qfpay.respcd": "\(rejection.respcd?.rawValue ?? "-")",
+                ])
+            return .notSent(rejection)
+        }
         if let unknown = verify(answer, path: path) {
             logger.warning(
                 "QFPay answer not trusted",
@@ -172,6 +182,24 @@ public final class QFPayClient: Sendable {
             return .outcomeUnknown(
                 UnknownOutcome(.unparsableBody, error.message, httpStatus: answer.status, body: answer.body))
         }
+    }
+
+    /// An unsigned answer whose `respcd` says the request was refused before anything was processed
+    /// (1100 maintenance, 1103 format, 1104 parameter, 1108 signature): QFPay's front end answers
+    /// these without `X-QF-SIGN`. Only those codes are taken from an unsigned body, and only to
+    /// conclude that nothing happened; any other unsigned answer stays an unknown outcome.
+    static func unsignedRejection(_ answer: HTTPAnswer, path: String) -> QFPayError? {
+        guard answer.status < 500, answer.status != 429, answer.headers["x-qf-sign"]?.isEmpty ?? true,
+            let json = JSONBody(bytes: answer.body), let code = json.string("respcd"),
+            ResponseCode.requestProblems.contains(code)
+        else { return nil }
+        let respcd = ResponseCode(rawValue: code)
+        let detail = [json.string("resperr"), json.string("respmsg")].compactMap { $0 }.filter { !$0.isEmpty }
+        return QFPayError(
+            .requestRejected,
+            "\(path) refused with \(code) (\(respcd.englishMessage))"
+                + (detail.isEmpty ? "" : ": " + detail.joined(separator: "; ")),
+            respcd: respcd)
     }
 
     /// Why `answer` cannot be trusted, or nil when it is a signed, verified answer.

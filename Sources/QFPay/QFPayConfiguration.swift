@@ -56,6 +56,12 @@ public struct QFPayConfiguration: Sendable {
     /// The HTTP method of `/download/v1/trade_bill`: POST as in the specification's sample, GET as
     /// in later documents.
     public var tradeBillMethod: String
+    /// The `goods_name` of payments that give none: QFPay requires one (both payment tables say
+    /// Y). Checked by the same rule as every name (`PaymentRequest.validate(goodsName:)`).
+    public var defaultGoodsName: String
+
+    /// The default `goods_name`: 商品, "goods" in Japanese and Chinese (6 bytes of UTF-8).
+    public static let standardGoodsName = "商品"
 
     /// A configuration for `environment` with the merchant's credentials.
     public init(
@@ -71,7 +77,8 @@ public struct QFPayConfiguration: Sendable {
         defaultCurrency: Currency = .jpy,
         timeZone: TimeZone = .japanStandardTime,
         retryPolicy: RetryPolicy = RetryPolicy(),
-        tradeBillMethod: String = "POST"
+        tradeBillMethod: String = "POST",
+        defaultGoodsName: String = QFPayConfiguration.standardGoodsName
     ) {
         self.baseURL = environment.baseURL
         self.appCode = appCode
@@ -86,6 +93,7 @@ public struct QFPayConfiguration: Sendable {
         self.timeZone = timeZone
         self.retryPolicy = retryPolicy
         self.tradeBillMethod = tradeBillMethod
+        self.defaultGoodsName = defaultGoodsName
     }
 
     /// The cancel endpoint for `payType`: `/trade/v1/close` unless `cancelPaths` says otherwise.

@@ -25,6 +25,9 @@ public struct QFPayError: Error, Sendable, CustomStringConvertible {
         public static let invalidSignature = Code(rawValue: "invalid_signature")
         /// A body is not the JSON QFPay sends (notifications).
         public static let unparsableBody = Code(rawValue: "unparsable_body")
+        /// The gateway refused the request before processing it (an unsigned 1103, 1104 or 1108
+        /// answer from its front end, or 1100 maintenance): nothing happened.
+        public static let requestRejected = Code(rawValue: "request_rejected")
     }
 
     /// What kind of error this is.
@@ -33,14 +36,24 @@ public struct QFPayError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// The request or configuration field at fault, by its QFPay name (`out_trade_no`).
     public let field: String?
+    /// The specification's rule a field broke, by a stable name (`goods_name.max_bytes`), for
+    /// programs that explain it; nil when the error is not about one rule.
+    public let rule: String?
+    /// The gateway's code when it refused the request (`requestRejected`).
+    public let respcd: ResponseCode?
     /// The error that caused this one.
     public let underlying: (any Error & Sendable)?
 
     /// An error of kind `code`.
-    public init(_ code: Code, _ message: String, field: String? = nil, underlying: (any Error & Sendable)? = nil) {
+    public init(
+        _ code: Code, _ message: String, field: String? = nil, rule: String? = nil, respcd: ResponseCode? = nil,
+        underlying: (any Error & Sendable)? = nil
+    ) {
         self.code = code
         self.message = message
         self.field = field
+        self.rule = rule
+        self.respcd = respcd
         self.underlying = underlying
     }
 

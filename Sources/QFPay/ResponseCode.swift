@@ -8,11 +8,31 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, Codable, Expre
         case success
         /// Still in progress or result not yet known: keep querying (1143, 1145, 1298, 2999, 1161).
         case pending
-        /// Definitely not done: declined, refused, invalid request.
+        /// Definitely not done: declined, refused.
         case failed
+        /// The request itself was refused before anything was processed (format, parameter or
+        /// signature error, maintenance): nothing happened, the request may be corrected.
+        case rejected
+        /// Close only (1297): this order cannot be cancelled; refund it if it turns out paid.
+        case unsupported
+        /// Refund only (1265, 1269): not possible now; the same refund may succeed later.
+        case retryLater
         /// Not in the table, or a code that does not settle the outcome (a duplicate order number
         /// means an earlier request with this number exists): resolve by query.
         case unknown
+    }
+
+    /// The endpoint an answer came from: a code's meaning depends on it (1143 is "not paid yet" on
+    /// a payment and in a query row, "the order does not exist" on a refund or close).
+    public enum Endpoint: String, Sendable, Hashable, CaseIterable {
+        /// `/trade/v1/payment`.
+        case payment
+        /// A row of `/trade/v1/query`'s `data` (the transaction's own state).
+        case queryRow = "query_row"
+        /// `/trade/v1/close` or `/trade/v1/reversal`.
+        case close
+        /// `/trade/v1/refund`.
+        case refund
     }
 
     /// The four digits.
@@ -39,14 +59,46 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, Codable, Expre
     /// Whether the code is in the table of the specification and the notes.
     public var isKnown: Bool { Self.table[rawValue] != nil }
 
-    /// What the code says about the outcome.
-    public var classification: Classification { Self.table[rawValue]?.classification ?? .unknown }
+    /// What the code says about the outcome of a payment (the specification's "Payment Process").
+    public var classification: Classification { classification(on: .payment) }
+
+    /// What the code says about the outcome on `endpoint`: the specification's table first, then
+    /// qfpay-notes.md. docs/payments.md ("Response codes per endpoint") has the whole table.
+    public func classification(on endpoint: Endpoint) -> Classification {
+        if let special = Self.endpointTable[endpoint]?[rawValue] { return special.classification }
+        if Self.requestProblems.contains(rawValue) { return endpoint == .queryRow ? .failed : .rejected }
+        guard let entry = Self.table[rawValue] else {
+            // A code nobody documented: never a failure on its own word, resolve by query (a row
+            // with such a code is asked for again, bounded by the sale's window).
+            return endpoint == .queryRow ? .pending : .unknown
+        }
+        return entry.classification
+    }
 
     /// The meaning in English, for logs and technicians.
     public var englishMessage: String { Self.table[rawValue]?.english ?? "Unknown response code \(rawValue)" }
 
     /// The meaning in Japanese, for the till and receipts.
     public var japaneseMessage: String { Self.table[rawValue]?.japanese ?? "不明な応答コード \(rawValue)" }
+
+    /// The meaning in English of the code as `endpoint` answered it.
+    public func englishMessage(on endpoint: Endpoint) -> String {
+        Self.endpointTable[endpoint]?[rawValue]?.english ?? englishMessage
+    }
+
+    /// The meaning in Japanese of the code as `endpoint` answered it.
+    public func japaneseMessage(on endpoint: Endpoint) -> String {
+        Self.endpointTable[endpoint]?[rawValue]?.japanese ?? japaneseMessage
+    }
+
+    /// "English / Japanese", for the cashier's screen.
+    public func meaning(on endpoint: Endpoint) -> String {
+        "\(englishMessage(on: endpoint)) / \(japaneseMessage(on: endpoint))"
+    }
+
+    /// Codes that say the request itself was refused before processing (qfpay-notes.md,
+    /// "Request problems"): maintenance, format, parameter, signature.
+    public static let requestProblems: Set<String> = ["1100", "1103", "1104", "1108"]
 
     /// Every code of the specification and the notes.
     public static var allKnown: [ResponseCode] { table.keys.sorted().map(ResponseCode.init(rawValue:)) }
@@ -106,16 +158,16 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, Codable, Expre
             english: "Please try another payment method (on close: cancelling is not supported)",
             japanese: "他の支払い方法をお試しください（取消の場合：取消に対応していません）"),
         // Request problems.
-        "1100": Entry(classification: .failed, english: "System under maintenance", japanese: "システムメンテナンス中です"),
+        "1100": Entry(classification: .rejected, english: "System under maintenance", japanese: "システムメンテナンス中です"),
         "1102": Entry(
             classification: .unknown, english: "Duplicate order number: query the existing order",
             japanese: "注文番号が重複しています。既存の注文を照会してください"),
         "2011": Entry(
             classification: .unknown, english: "Duplicate order number: query the existing order",
             japanese: "注文番号が重複しています。既存の注文を照会してください"),
-        "1103": Entry(classification: .failed, english: "Request format error", japanese: "リクエストの形式が誤っています"),
-        "1104": Entry(classification: .failed, english: "Request parameter error", japanese: "リクエストのパラメータが誤っています"),
-        "1108": Entry(classification: .failed, english: "Signature error", japanese: "署名が誤っています"),
+        "1103": Entry(classification: .rejected, english: "Request format error", japanese: "リクエストの形式が誤っています"),
+        "1104": Entry(classification: .rejected, english: "Request parameter error", japanese: "リクエストのパラメータが誤っています"),
+        "1108": Entry(classification: .rejected, english: "Signature error", japanese: "署名が誤っています"),
         // Refund problems.
         "1125": Entry(classification: .failed, english: "Already refunded", japanese: "すでに返金されています"),
         "1155": Entry(classification: .failed, english: "Refund denied", japanese: "返金が拒否されました"),
@@ -135,5 +187,43 @@ public struct ResponseCode: RawRepresentable, Hashable, Sendable, Codable, Expre
         "1272": Entry(
             classification: .failed, english: "Refund exceeds the refundable amount",
             japanese: "返金可能額を超えています"),
+    ]
+
+    /// Where a code means something else on one endpoint than in `table`.
+    static let endpointTable: [Endpoint: [String: Entry]] = [
+        .close: [
+            // The specification: 1297 or an answer without syssn: the order cannot be cancelled.
+            "1297": Entry(
+                classification: .unsupported, english: "This order cannot be cancelled: refund it if it was paid",
+                japanese: "この注文は取消できません。支払済みの場合は返金してください"),
+            "1143": Entry(
+                classification: .failed, english: "The order does not exist: nothing was cancelled",
+                japanese: "注文が存在しません（取消は行われていません）"),
+            "1142": Entry(classification: .success, english: "The order has been closed", japanese: "注文はクローズされています"),
+            "1145": Entry(classification: .unknown, english: "Processing, please wait", japanese: "処理中です。お待ちください"),
+            "1298": Entry(
+                classification: .unknown, english: "Slow network: confirm the order later",
+                japanese: "通信が遅延しています。後ほど注文をご確認ください"),
+            "2999": Entry(classification: .unknown, english: "Channel processing", japanese: "決済チャネルで処理中です"),
+            "1161": Entry(
+                classification: .unknown, english: "Result unknown: query the transaction",
+                japanese: "結果が不明です。取引を照会してください"),
+        ],
+        .refund: [
+            // The specification's table: 1143 "The order does not exist", the refund was not passed.
+            "1143": Entry(
+                classification: .failed, english: "The order does not exist: nothing was refunded",
+                japanese: "注文が存在しないため返金されませんでした"),
+            "1145": Entry(
+                classification: .pending, english: "Refund processing, please wait", japanese: "返金処理中です。お待ちください"),
+            "1161": Entry(
+                classification: .unknown, english: "Refund result unknown: query it", japanese: "返金の結果が不明です。照会してください"),
+            "1265": Entry(
+                classification: .retryLater, english: "Refunds are not possible now (23:30 to 00:30)",
+                japanese: "現在返金できません（23:30〜0:30）"),
+            "1269": Entry(
+                classification: .retryLater, english: "Today's transaction volume is too low for this refund",
+                japanese: "本日の取引額が不足しているため返金できません"),
+        ],
     ]
 }

@@ -8,7 +8,7 @@ enum GatewayCredentials {
     /// A configuration from `configFile` (`key = value` lines, `#` comments) with `overrides`
     /// taking precedence. Keys: `base_url` or `environment` (`test`, `production`), `app_code`,
     /// `mchid`, `key_file`, and optionally `key` (only in a file that only its owner can read),
-    /// `sign_type`, `currency`, `time_zone`, `cancel_path.<pay_type>`.
+    /// `sign_type`, `currency`, `time_zone`, `default_goods_name`, `cancel_path.<pay_type>`.
     static func load(configFile: String?, overrides: [String: String?]) throws -> QFPayConfiguration {
         var values: [String: String] = [:]
         if let configFile { values = try readKeyValueFile(configFile) }
@@ -46,6 +46,12 @@ enum GatewayCredentials {
         case nil, "MD5": configuration.signType = .md5
         case "SHA256": configuration.signType = .sha256
         case let other?: throw ValidationError("sign_type must be MD5 or SHA256, not \(other)")
+        }
+        if let name = values["default_goods_name"] {
+            do { try PaymentRequest.validate(goodsName: name) } catch {
+                throw ValidationError("default_goods_name: \(error.message)")
+            }
+            configuration.defaultGoodsName = name
         }
         if let currency = values["currency"] {
             configuration.defaultCurrency = Currency(rawValue: currency.uppercased())

@@ -31,7 +31,10 @@ struct GatewayPay: AsyncParsableCommand {
     @Option(help: "The merchant order number (default: a new one).")
     var outTradeNo: String?
 
-    @Option(help: "goods_name, at most 20 characters.")
+    @Option(
+        help:
+            "goods_name (QFPay requires one): at most 20 bytes of UTF-8, no special characters. Default: the config's default_goods_name, else 商品."
+    )
     var goodsName: String?
 
     @Option(help: "udid, the device, at most 40 characters.")

@@ -336,21 +336,136 @@ struct SaleStateMachineTests {
         }
     }
 
-    @Test func aCloseThatKeepsReadingPendingIsRetriedThenFlagged() {
+    @Test func aCloseThatKeepsReadingPendingIsRetriedWithBackoffThenFollowedUpThenFlagged() {
+        var machine = barcode()
+        _ = machine.apply(scan, at: at(0))
+        _ = machine.apply(.paymentAnswered(waiting), at: at(0))
+        #expect(machine.apply(.timerFired, at: at(60)) == .init(journal: true, request: .close))
+        var now = 61.0
+        var delays: [Duration] = []
+        for attempt in 1...policy.closeAttempts {
+            _ = machine.apply(.closeAnswered(GatewayAnswer(respcd: "1145", outcome: .pending)), at: at(now))
+            let action = machine.apply(.queried(.pending(respcd: "1143", syssn: nil)), at: at(now + 1))
+            #expect(action.request == nil, "never two closes in a row: a backoff comes between")
+            let delay = try! #require(action.timer)
+            delays.append(delay)
+            now += 1 + Double(delay.components.seconds)
+            if attempt < policy.closeAttempts {
+                #expect(machine.apply(.timerFired, at: at(now)) == .init(journal: true, request: .close))
+            }
+        }
+        #expect(delays[0] < delays[1], "the backoff grows: \(delays)")
+        // Every close spent: queried only, with backoff, until the follow-up time is over.
+        #expect(machine.status == .cancelling)
+        var queries = 0
+        var flagged = false
+        while now < 61 + Double(policy.followUpDuration.components.seconds) + 700 {
+            let action = machine.apply(.timerFired, at: at(now))
+            #expect(action.request == .query)
+            if action.journal { flagged = true }
+            queries += 1
+            let next = machine.apply(.queried(.pending(respcd: "1143", syssn: nil)), at: at(now))
+            #expect(next.request == nil)
+            now += Double(try! #require(next.timer).components.seconds)
+        }
+        #expect(flagged)
+        #expect(machine.status == .needsAttention)
+        #expect(queries < 80, "about 35 queries in 30 minutes, then one every 10 minutes: \(queries)")
+        // The customer pays after all: refunded automatically.
+        let action = machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(now))
+        #expect(action.request == .refund(RefundOrder(outTradeNo: "20260101000000000123R1", amount: 1000)))
+    }
+
+    @Test func aCloseAnsweredUnsupportedIsNeverRepeatedAndAPaymentThatFollowsIsRefunded() {
         var machine = barcode()
         _ = machine.apply(scan, at: at(0))
         _ = machine.apply(.paymentAnswered(waiting), at: at(0))
         _ = machine.apply(.timerFired, at: at(60))
-        for attempt in 1...policy.closeAttempts {
-            _ = machine.apply(.closeAnswered(GatewayAnswer(respcd: "1145", outcome: .pending)), at: at(61))
-            let action = machine.apply(.queried(.pending(respcd: "1143", syssn: nil)), at: at(62))
-            if attempt < policy.closeAttempts {
-                #expect(action.request == .close)
-            } else {
-                #expect(action.timer != nil)
-                #expect(machine.status == .needsAttention)
-            }
+        let refused = GatewayAnswer(respcd: "1297", outcome: .unsupported)
+        #expect(machine.apply(.closeAnswered(refused), at: at(60)) == .init(journal: true, request: .query))
+        #expect(machine.closeUnsupported)
+        #expect(machine.syssn == "SYS1", "a close's answer never gives the payment's syssn")
+        let first = machine.apply(.queried(.pending(respcd: "1143", syssn: nil)), at: at(61))
+        #expect(first.journal && first.request == nil && first.timer != nil)
+        for second in 62..<70 {
+            let action = machine.apply(.timerFired, at: at(Double(second)))
+            #expect(action.request == .query, "queries only, never another close")
+            _ = machine.apply(.queried(.pending(respcd: "1143", syssn: nil)), at: at(Double(second)))
         }
+        let paid = machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(71))
+        #expect(paid.request == .refund(RefundOrder(outTradeNo: "20260101000000000123R1", amount: 1000)))
+        _ = machine.apply(
+            .refundAnswered(
+                RefundOrder(outTradeNo: "20260101000000000123R1", amount: 1000),
+                GatewayAnswer(respcd: "0000", outcome: .success, syssn: "R1")), at: at(72))
+        #expect(machine.status == .cancelled)
+        #expect(machine.refundedAmount == 1000)
+    }
+
+    @Test func aCloseWithoutSyssnIsUnsupportedAndAClosedOrderEndsCancelled() {
+        var machine = barcode()
+        _ = machine.apply(scan, at: at(0))
+        _ = machine.apply(.paymentAnswered(waiting), at: at(0))
+        _ = machine.apply(.cancelRequested, at: at(20))
+        _ = machine.apply(.closeAnswered(GatewayAnswer(respcd: "0000", outcome: .success, syssn: nil)), at: at(20))
+        #expect(machine.closeUnsupported)
+        _ = machine.apply(.queried(.pending(respcd: "1143", syssn: nil)), at: at(21))
+        _ = machine.apply(.timerFired, at: at(30))
+        #expect(machine.apply(.queried(.closed), at: at(30)) == .init(journal: true, receipt: .cancellation))
+        #expect(machine.status == .cancelled)
+    }
+
+    @Test func anAutomaticRefundRefusedForGoodIsNotRepeatedAndTheSaleNeedsAttention() {
+        var machine = barcode()
+        _ = machine.apply(scan, at: at(0))
+        _ = machine.apply(.paymentAnswered(waiting), at: at(0))
+        _ = machine.apply(.cancelRequested, at: at(20))
+        _ = machine.apply(.closeAnswered(GatewayAnswer(respcd: "1297", outcome: .unsupported)), at: at(20))
+        _ = machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(21))
+        let first = RefundOrder(outTradeNo: "20260101000000000123R1", amount: 1000)
+        let missing = GatewayAnswer(respcd: "1143", outcome: .failed, meaning: "the order does not exist")
+        let action = machine.apply(.refundAnswered(first, missing), at: at(22))
+        #expect(action.journal && action.request == nil)
+        #expect(action.timer == policy.attentionInterval)
+        #expect(machine.status == .needsAttention)
+        // The slow check queries the payment; while it reads paid, no refund is sent again.
+        #expect(machine.apply(.timerFired, at: at(622)) == .init(request: .query))
+        #expect(
+            machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(622))
+                == .init(timer: policy.attentionInterval))
+        // Refunded by hand at QFPay: resolved.
+        _ = machine.apply(.timerFired, at: at(1222))
+        #expect(machine.apply(.queried(.refunded), at: at(1222)).journal)
+        #expect(machine.status == .cancelled)
+    }
+
+    @Test func anAutomaticRefundRefusedAtNightIsRetriedWhenRefundsReopenABoundedNumberOfTimes() {
+        // 23:40 JST on 2026-12-07: 1265 until 00:30.
+        let night = Date(timeIntervalSince1970: 1_796_654_400)  // 2026-12-07 14:40 UTC, 23:40 JST
+        #expect(SaleStateMachine.untilRefundsReopen(after: night) == .seconds(51 * 60))
+        var machine = SaleStateMachine(
+            order: SaleOrder(
+                saleID: "n", outTradeNo: "N1", amount: 800, flow: .barcode, payType: nil, lane: "1"),
+            createdAt: night, policy: policy)
+        _ = machine.apply(scan, at: night)
+        _ = machine.apply(.cancelRequested, at: night)
+        _ = machine.apply(.paymentAnswered(paid), at: night)
+        var refund = RefundOrder(outTradeNo: "N1R1", amount: 800)
+        var sent = 1
+        var now = night
+        for _ in 0..<20 {
+            let notNow = GatewayAnswer(respcd: "1265", outcome: .retryLater)
+            let action = machine.apply(.refundAnswered(refund, notNow), at: now)
+            guard let delay = action.timer else { break }
+            now = now.addingTimeInterval(Double(delay.components.seconds))
+            _ = machine.apply(.timerFired, at: now)
+            let check = machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 800)), at: now)
+            guard case .refund(let next)? = check.request else { break }
+            refund = next
+            sent += 1
+        }
+        #expect(sent == policy.automaticRefundAttempts, "bounded: \(sent)")
+        #expect(machine.status == .needsAttention)
     }
 
     @Test func replayingTheJournaledInputsGivesTheSameState() {

@@ -25,7 +25,7 @@ import Testing
     }
 
     let payment = PaymentRequest.barcode(
-        outTradeNo: "P1", amount: 1200, authCode: AuthCode("134676275354204254"), goodsName: "缶コーヒー 1+1=2%",
+        outTradeNo: "P1", amount: 1200, authCode: AuthCode("134676275354204254"), goodsName: "缶 1+1=2% 珈琲",
         transactionTime: TransactionTime(text: "2026-11-27 09:35:12"))
 
     @Test func aPaymentGoesOutSignedAndFormEncodedAndItsVerifiedAnswerParses() async throws {
@@ -43,7 +43,7 @@ import Testing
         #expect(request.headers["x-qf-appcode"] == "APPCODE")
         #expect(request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true)
         let parameters = SignedRequest.formDecode(String(decoding: request.body, as: UTF8.self))
-        #expect(parameters["goods_name"] == "缶コーヒー 1+1=2%")
+        #expect(parameters["goods_name"] == "缶 1+1=2% 珈琲")
         #expect(parameters["auth_code"] == "134676275354204254")
         #expect(Signer(key: Fixtures.key).verifies(parameters: parameters, signature: request.headers["x-qf-sign"]))
     }
@@ -91,6 +91,22 @@ import Testing
             #expect(unknown.reason == expected, "\(unknown)")
             #expect(unknown.body == Array(Self.paidBody.utf8))
         }
+    }
+
+    /// QFPay's front end answers signature and parameter problems unsigned: only those codes are
+    /// taken from an unsigned body, and only to conclude that nothing was processed.
+    @Test(arguments: ["1103", "1104", "1108", "1100"])
+    func anUnsignedRequestProblemMeansNothingWasProcessed(_ code: String) async throws {
+        let body = #"{"resperr": "\u53c2\u6570\u9519\u8bef", "respcd": "\#(code)", "respmsg": "goods_name"}"#
+        let server = try ScriptedHTTPServer(replies: [.answer(status: 200, headers: [:], body: Array(body.utf8))])
+        defer { server.stop() }
+        guard case .notSent(let error) = await client(server).pay(payment) else {
+            Issue.record("an unsigned \(code) was not a refusal")
+            return
+        }
+        #expect(error.code == .requestRejected)
+        #expect(error.respcd?.rawValue == code)
+        #expect(error.message.contains("goods_name"))
     }
 
     @Test func serverErrorsDroppedConnectionsAndGarbageLeaveTheOutcomeUnknown() async throws {
@@ -176,7 +192,8 @@ import Testing
         let zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04] + Array(repeating: 0, count: 26)
         let server = try ScriptedHTTPServer(replies: [
             .answer(status: 200, headers: ["Content-Type": "application/zip"], body: zip),
-            .answer(status: 200, headers: [:], body: Array(#"{"respcd": "1104"}"#.utf8)),
+            .answer(status: 200, headers: [:], body: Array(#"{"respcd": "1143"}"#.utf8)),
+            .answer(status: 200, headers: [:], body: Array(#"{"respcd": "1104", "respmsg": "trade_date"}"#.utf8)),
             .signed(#"{"respcd": "1104", "resperr": "no bill"}"#),
         ])
         defer { server.stop() }
@@ -194,6 +211,13 @@ import Testing
             return
         }
         #expect(unknown.reason == .missingSignature)
+        // A front end's unsigned parameter error: nothing was processed.
+        guard case .notSent(let refused) = await client.tradeBill(date: "2026-11-26") else {
+            Issue.record("an unsigned 1104 was not taken as a refusal")
+            return
+        }
+        #expect(refused.code == .requestRejected)
+        #expect(refused.respcd == "1104")
         let error = try #require(await client.tradeBill(date: "2026-11-26").response)
         #expect(error.respcd == "1104")
         #expect(error.signatureVerified)

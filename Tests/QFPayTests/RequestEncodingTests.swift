@@ -14,6 +14,7 @@ import Testing
             parameters == [
                 "txamt": "1200", "txcurrcd": "JPY", "pay_type": "800208", "out_trade_no": "P1",
                 "txdtm": "2026-11-27 09:35:12", "auth_code": "134676275354204254", "mchid": "M1",
+                "goods_name": QFPayConfiguration.standardGoodsName,
             ])
         let alipay = PaymentRequest.barcode(outTradeNo: "P2", amount: 1, authCode: AuthCode("280000000000000000"))
         #expect(try alipay.parameters(for: configuration)["pay_type"] == "800108")
@@ -23,8 +24,12 @@ import Testing
         let request = PaymentRequest.dynamicQR(
             outTradeNo: "P3", amount: 500, wallet: .alipay, goodsName: "", udid: "",
             transactionTime: TransactionTime(Fixtures.morning))
-        let parameters = try request.parameters(for: Fixtures.configuration(merchantID: nil))
-        #expect(Set(parameters.keys) == ["txamt", "txcurrcd", "pay_type", "out_trade_no", "txdtm"])
+        var configuration = Fixtures.configuration(merchantID: nil)
+        configuration.defaultGoodsName = "Shop"
+        let parameters = try request.parameters(for: configuration)
+        // goods_name is required (Y in both payment tables): an empty one is the configured default.
+        #expect(Set(parameters.keys) == ["txamt", "txcurrcd", "pay_type", "out_trade_no", "txdtm", "goods_name"])
+        #expect(parameters["goods_name"] == "Shop")
         #expect(parameters["pay_type"] == "800101")
         let signed = try SignedRequest(
             path: "/trade/v1/payment", parameters: ["a": "1", "b": ""], configuration: configuration)

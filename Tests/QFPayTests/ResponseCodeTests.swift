@@ -31,7 +31,7 @@ import Testing
     @Test func successDeclinesAndUnknownCodesAreClassified() {
         #expect(ResponseCode.success.classification == .success)
         #expect(ResponseCode.success.isSuccess)
-        for code in ["2004", "2005", "2006", "2007", "1142", "1144", "1147", "1296", "1297", "1108", "1272"] {
+        for code in ["2004", "2005", "2006", "2007", "1142", "1144", "1147", "1296", "1297", "1272"] {
             #expect(ResponseCode(rawValue: code).classification == .failed)
         }
         #expect(ResponseCode("1102").classification == .unknown)
@@ -39,5 +39,45 @@ import Testing
         #expect(!ResponseCode("9999").isKnown)
         #expect(ResponseCode("9999").englishMessage.contains("9999"))
         #expect(ResponseCode("9999").japaneseMessage.contains("9999"))
+    }
+
+    @Test(arguments: ["1100", "1103", "1104", "1108"])
+    func requestProblemsMeanNothingWasProcessedOnEveryEndpoint(_ code: String) {
+        let code = ResponseCode(rawValue: code)
+        for endpoint in [ResponseCode.Endpoint.payment, .close, .refund] {
+            #expect(code.classification(on: endpoint) == .rejected, "\(code) on \(endpoint)")
+        }
+    }
+
+    /// The specification's table: 1143 "The order does not exist", the refund was not passed; on
+    /// a payment and in a query row it is "not paid yet".
+    @Test func codeOneOneFourThreeMeansPendingOnPaymentsAndNothingDoneOnRefundsAndCloses() {
+        let code = ResponseCode.notPaidYet
+        #expect(code.classification(on: .payment) == .pending)
+        #expect(code.classification(on: .queryRow) == .pending)
+        #expect(code.classification(on: .refund) == .failed)
+        #expect(code.classification(on: .close) == .failed)
+        #expect(code.englishMessage(on: .refund).contains("does not exist"))
+        #expect(code.japaneseMessage(on: .refund) != code.japaneseMessage(on: .payment))
+    }
+
+    @Test func aCloseAnsweredOneTwoNineSevenIsUnsupportedAndRefundsMayBeTriedLater() {
+        #expect(ResponseCode.tryOtherMethod.classification(on: .close) == .unsupported)
+        #expect(ResponseCode.tryOtherMethod.classification(on: .payment) == .failed)
+        #expect(ResponseCode("1265").classification(on: .refund) == .retryLater)
+        #expect(ResponseCode("1269").classification(on: .refund) == .retryLater)
+        #expect(ResponseCode("1155").classification(on: .refund) == .failed)
+        #expect(ResponseCode("1125").classification(on: .refund) == .failed)
+        #expect(ResponseCode("1102").classification(on: .refund) == .unknown)
+        #expect(ResponseCode("1142").classification(on: .close) == .success)
+        #expect(ResponseCode("1145").classification(on: .refund) == .pending)
+    }
+
+    @Test func aCodeNobodyDocumentedIsNeverAFailureOnItsOwnWord() {
+        let code = ResponseCode("9999")
+        #expect(code.classification(on: .payment) == .unknown)
+        #expect(code.classification(on: .close) == .unknown)
+        #expect(code.classification(on: .refund) == .unknown)
+        #expect(code.classification(on: .queryRow) == .pending)
     }
 }

@@ -38,7 +38,7 @@ func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_
             for signType in DigestAlgorithm.allCases {
                 for wallet in Wallet.allCases {
                     var request = Self.barcode(.success, wallet: wallet)
-                    request.goodsName = "缶コーヒー 1+1=2% ほか"
+                    request.goodsName = "缶 1+1=2% 茶"
                     request.udid = "till-01"
                     let response = try answered(await Self.client(sandbox, signType: signType).pay(request))
                     #expect(response.respcd == .success)
@@ -48,7 +48,7 @@ func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_
                     let syssn = try #require(response.syssn)
                     let order = try #require(sandbox.ledger.order(syssn: syssn))
                     #expect(order.state == .paid)
-                    #expect(order.goodsName == "缶コーヒー 1+1=2% ほか")
+                    #expect(order.goodsName == "缶 1+1=2% 茶")
                 }
             }
         }

@@ -37,15 +37,36 @@ import Testing
     }
 
     @Test(arguments: [
-        "缶コーヒー★", "Café §", "price $5", "Fish & Chips", "α-test", "Ｔｅａ", "ｂｏｏｋ", "温度℃", "二十一文字の商品名はとても長すぎるのですね",
+        "缶コーヒー★", "Café §", "price $5", "Fish & Chips", "α-test", "Ｔｅａ", "ｂｏｏｋ", "温度℃", "tea 😀",
     ])
-    func goodsNameWithSpecialCharactersOrOver20CharactersIsRefused(_ name: String) {
-        #expect(paymentError(barcode(goodsName: name))?.field == "goods_name")
+    func goodsNameWithSpecialCharactersIsRefused(_ name: String) {
+        let error = paymentError(barcode(goodsName: name))
+        #expect(error?.field == "goods_name")
+        #expect(error?.rule == "goods_name.no_special_characters")
     }
 
-    @Test(arguments: ["缶コーヒー", "test", "商品名1:缶コーヒー", "Green tea 500ml", "二十文字の商品名はちょうどここまでですね"])
-    func plainGoodsNamesAreAccepted(_ name: String) {
+    /// "No long than 20 byte" (both payment tables): bytes of UTF-8, so seven kana are too many.
+    @Test(arguments: ["商品名1:缶コーヒー", "二十文字の商品名はちょうどここまでですね", "123456789012345678901", "ミネラルウォーター"])
+    func goodsNameOver20BytesIsRefused(_ name: String) {
+        let error = paymentError(barcode(goodsName: name))
+        #expect(error?.field == "goods_name")
+        #expect(error?.rule == "goods_name.max_20_bytes")
+    }
+
+    @Test(arguments: ["缶コーヒー", "test", "商品名1:缶", "Green tea 500ml", "12345678901234567890", "お茶とパン"])
+    func plainGoodsNamesUpTo20BytesAreAccepted(_ name: String) {
         #expect(paymentError(barcode(goodsName: name)) == nil)
+    }
+
+    @Test func goodsNameIsRequiredAndAnEmptyDefaultIsRefused() {
+        var configuration = Fixtures.configuration()
+        configuration.defaultGoodsName = ""
+        var failure: QFPayError?
+        do { _ = try barcode(goodsName: nil).parameters(for: configuration) } catch { failure = error }
+        #expect(failure?.field == "goods_name")
+        #expect(failure?.rule == "goods_name.required")
+        #expect(throws: QFPayError.self) { try PaymentRequest.validate(goodsName: "") }
+        #expect(throws: Never.self) { try PaymentRequest.validate(goodsName: QFPayConfiguration.standardGoodsName) }
     }
 
     @Test func amountMustBePositiveAndWithinTheCurrencyLimit() {

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import QFPay
 import Synchronization
 
 /// Reads ``DaemonConfiguration`` from the YAML file with Apple's swift-configuration, with
@@ -75,7 +76,10 @@ public enum ConfigurationLoader {
             pollIntervalSeconds: parseInterval(interval, problems: problems),
             pollWindowSeconds: config.double(forKey: "payments.poll_window_seconds", default: 120),
             scanTimeoutSeconds: config.double(forKey: "payments.scan_timeout_seconds", default: 60),
-            qrExpirySeconds: config.double(forKey: "payments.qr_expiry_seconds", default: 1800))
+            qrExpirySeconds: config.double(forKey: "payments.qr_expiry_seconds", default: 1800),
+            defaultGoodsName: config.string(
+                forKey: "payments.default_goods_name", default: QFPayConfiguration.standardGoodsName),
+            followUpMinutes: config.double(forKey: "payments.follow_up_minutes", default: 30))
         let control = DaemonConfiguration.Control(
             socketPath: config.string(forKey: "control.socket_path", default: DaemonConfiguration.defaultSocketPath),
             group: config.string(forKey: "control.group"),
@@ -179,6 +183,20 @@ public enum ConfigurationLoader {
         }
         if payments.scanTimeoutSeconds <= 0 {
             problems.add(.error, key: "payments.scan_timeout_seconds", "must be positive")
+        }
+        do { try PaymentRequest.validate(goodsName: payments.defaultGoodsName) } catch {
+            problems.add(
+                .error, key: "payments.default_goods_name",
+                "\(error.message) (QFPay's rule \(error.rule ?? "goods_name"): at most 20 bytes of UTF-8, "
+                    + "no special characters)")
+        }
+        if payments.followUpMinutes < 30 {
+            problems.add(
+                .warning, key: "payments.follow_up_minutes",
+                "is under 30: a customer may still pay an order the gateway could not close after that")
+        }
+        if payments.followUpMinutes <= 0 {
+            problems.add(.error, key: "payments.follow_up_minutes", "must be positive")
         }
         if payments.qrExpirySeconds <= 0 || payments.qrExpirySeconds > 7200 {
             problems.add(.error, key: "payments.qr_expiry_seconds", "must be between 1 and 7200")

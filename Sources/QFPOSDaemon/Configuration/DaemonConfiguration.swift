@@ -52,6 +52,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var pollWindowSeconds: Double
         public var scanTimeoutSeconds: Double
         public var qrExpirySeconds: Double
+        /// `goods_name` of sales the till names no goods for (QFPay requires one).
+        public var defaultGoodsName: String = "商品"
+        /// How long an order that could not be closed is followed up before it needs attention.
+        public var followUpMinutes: Double = 30
     }
 
     /// The control socket for the till.
