@@ -24,11 +24,13 @@ final class DaemonProcess: @unchecked Sendable {
         return directory.appendingPathComponent("qfposd").path
     }
 
+    /// - Parameter wrapper: a command that runs the daemon (`nsenter … --`), exec'ing it in place.
     init(
-        arguments: [String], environment: [String: String], inheritedSocket: Int32? = nil, logPath: String
+        arguments: [String], environment: [String: String], inheritedSocket: Int32? = nil, logPath: String,
+        wrapper: [String] = []
     ) throws {
         self.logPath = logPath
-        var argv = [Self.executablePath] + arguments
+        var argv = wrapper + [Self.executablePath] + arguments
         var environment = environment
         if inheritedSocket != nil {
             environment["LISTEN_FDS"] = "1"
