@@ -69,11 +69,12 @@ public struct DaemonServices: Sendable {
     /// Builds the services; unfinished sales in the journal start recovering immediately.
     /// - Parameters:
     ///   - policy: overrides the pipeline's timing (tests and benchmarks).
+    ///   - clock: overrides the pipeline's clock (tests of month boundaries and long windows).
     ///   - journalFailed: called once a journal append failed and the pipeline stopped (qfposd
     ///     exits there); nil leaves the stopped pipeline refusing sales.
     public static func make(
         configuration: DaemonConfiguration, key: QFPayKeyFile, logger: Logger, policy: SalePolicy? = nil,
-        journalFailed: (@Sendable (PaymentsError) -> Void)? = nil
+        clock: (any PipelineClock)? = nil, journalFailed: (@Sendable (PaymentsError) -> Void)? = nil
     ) async throws -> DaemonServices {
         guard let baseURL = URL(string: configuration.gateway.baseURL) else {
             throw DaemonError(.configurationInvalid, "gateway.base_url is not a URL")
@@ -128,7 +129,7 @@ public struct DaemonServices: Sendable {
         let pipeline = PaymentPipeline(
             journal: journal, gateway: gateway,
             configuration: PaymentPipeline.Configuration(
-                policy: salePolicy, printer: printer, logger: pipelineLogger,
+                policy: salePolicy, clock: clock ?? SystemPipelineClock(), printer: printer, logger: pipelineLogger,
                 whenIdle: { MemoryTrimmer.shared.requestTrim() }, journalFailed: journalFailed))
         let reconciler = Reconciler(journal: journal, gateway: gateway)
         let sales = PipelineSalesPort(

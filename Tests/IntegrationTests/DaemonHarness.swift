@@ -2,6 +2,7 @@ import ControlProtocol
 import Foundation
 import Glibc
 import Logging
+import Payments
 import QFPOSDaemon
 import TestSupport
 
@@ -59,7 +60,7 @@ final class DaemonHarness: Sendable {
         extraYAML: String = "", controlYAML: String = "", environment: [String: String] = [:],
         sales: (any SalesPort)? = nil, devices: (any DevicesPort)? = nil, withServices: Bool = false,
         key: String = "test-key-never-logged", directory: TemporaryDirectory? = nil,
-        baseURL: String = "http://127.0.0.1:9"
+        baseURL: String = "http://127.0.0.1:9", policy: SalePolicy? = nil, clock: (any PipelineClock)? = nil
     ) async throws {
         let directory = try directory ?? TemporaryDirectory()
         self.directory = directory
@@ -82,7 +83,7 @@ final class DaemonHarness: Sendable {
             let services = try await DaemonServices.make(
                 configuration: configuration,
                 key: try QFPayKeyFile.load(configuredPath: directory.file("qfpay-key"), environment: [:]),
-                logger: logger)
+                logger: logger, policy: policy, clock: clock)
             sales = services.sales
             devices = services.devices
         }
@@ -131,10 +132,11 @@ final class DaemonHarness: Sendable {
 
     /// The YAML of a gateway pointing at `sandbox` with the test credentials and one lane
     /// `front` whose scanner and printer are the given paths.
-    static func sandboxYAML(baseURL: String, scanner: String?, printer: String?) -> String {
+    static func sandboxYAML(baseURL: String, scanner: String?, printer: String?, payments: String = "") -> String {
         var yaml = """
             payments:
               poll_interval_seconds: "0.05-0.1"
+            \(payments)
             lanes:
               ids: [front]
               front:
