@@ -69,6 +69,8 @@ import Testing
             payments:
               poll_window_seconds: 5
               poll_interval_seconds: "5-2"
+              default_goods_name: "★ミネラルウォーター"
+              follow_up_minutes: 0
             log:
               level: loud
             """)
@@ -77,6 +79,7 @@ import Testing
         for key in [
             "gateway.environment", "gateway.base_url", "gateway.app_code", "control.socket_path",
             "control.max_connections", "payments.poll_window_seconds", "payments.poll_interval_seconds", "log.level",
+            "payments.default_goods_name", "payments.follow_up_minutes",
         ] {
             #expect(keys.contains(key), "no error for \(key): \(problems)")
         }

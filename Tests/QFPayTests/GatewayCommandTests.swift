@@ -98,6 +98,35 @@ import Testing
         }
     }
 
+    /// QFPay requires goods_name: `--goods-name`, else the config's default_goods_name, else 商品.
+    @Test func payAlwaysSendsAGoodsNameAndRefusesOneQFPayWouldRefuse() async throws {
+        let workspace = try Workspace()
+        try await withSandbox { sandbox in
+            let config = workspace.path("gateway.conf")
+            try "default_goods_name = お弁当\n".write(toFile: config, atomically: true, encoding: .utf8)
+            for (extra, expected) in [
+                ([], QFPayConfiguration.standardGoodsName), (["--config", config], "お弁当"),
+                (["--config", config, "--goods-name", "Green tea"], "Green tea"),
+            ] {
+                let code = SandboxScenario.success.authCode(serial: Int.random(in: 0..<99_999_999))
+                let run = try await Self.run(
+                    ["gateway", "pay", "--amount", "300", "--auth-code", code] + extra
+                        + Self.credentials(sandbox, workspace))
+                #expect(run.status == 0, "\(run.stderr)")
+                #expect(sandbox.ledger.requests(path: "/trade/v1/payment").last?.parameters["goods_name"] == expected)
+            }
+            let before = sandbox.ledger.requests().count
+            let long = try await Self.run(
+                [
+                    "gateway", "pay", "--amount", "300", "--auth-code", SandboxScenario.success.authCode(serial: 9),
+                    "--goods-name", "ミネラルウォーター",
+                ] + Self.credentials(sandbox, workspace))
+            #expect(long.status != 0)
+            #expect(long.stderr.contains("goods_name") || long.text.contains("goods_name"), "\(long.stderr)")
+            #expect(sandbox.ledger.requests().count == before, "refused before sending")
+        }
+    }
+
     @Test func jsonPrintsTheGatewaysAnswerAsItCame() async throws {
         let workspace = try Workspace()
         try await withSandbox { sandbox in
