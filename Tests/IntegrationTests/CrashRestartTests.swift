@@ -26,15 +26,8 @@ import Testing
                     baseURL: sandbox.baseURL.absoluteString))
             let notify = try NotifyListener(path: directory.file("notify"))
             func start() async throws -> DaemonProcess {
-                let process = try DaemonProcess(
-                    arguments: ["--config", directory.file("qfposd.yaml")],
-                    environment: ["NOTIFY_SOCKET": notify.path, "PATH": "/usr/bin:/bin"],
-                    logPath: directory.file("qfposd.log"))
-                let messages = await offPool { notify.waitFor("READY=1") }
-                guard messages.last?.contains("READY=1") == true else {
-                    throw TestSupportError("qfposd did not get ready: \(process.log)")
-                }
-                return process
+                try await DaemonProcess.startReady(
+                    configPath: directory.file("qfposd.yaml"), notify: notify, logPath: directory.file("qfposd.log"))
             }
 
             let first = try await start()

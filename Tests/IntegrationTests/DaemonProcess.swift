@@ -42,6 +42,21 @@ final class DaemonProcess: @unchecked Sendable {
             dup2: inheritedSocket.map { [($0, Int32(3))] } ?? [])
     }
 
+    /// Starts qfposd on `configPath` as systemd would (`NOTIFY_SOCKET` set) and waits until it
+    /// reports READY=1 (10 s liveness bound).
+    static func startReady(
+        configPath: String, notify: NotifyListener, logPath: String, wrapper: [String] = []
+    ) async throws -> DaemonProcess {
+        let process = try DaemonProcess(
+            arguments: ["--config", configPath], environment: ["NOTIFY_SOCKET": notify.path, "PATH": "/usr/bin:/bin"],
+            logPath: logPath, wrapper: wrapper)
+        let messages = await offPool { notify.waitFor("READY=1") }
+        guard messages.last?.contains("READY=1") == true else {
+            throw TestSupportError("qfposd did not get ready: \(process.log)")
+        }
+        return process
+    }
+
     /// Sends `signal` to the child.
     func signal(_ number: Int32) { kill(pid, number) }
 
