@@ -48,11 +48,13 @@ let package = Package(
         .systemLibrary(name: "CQRencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CXKBCommon", providers: [.apt(["libxkbcommon-dev"])]),
         .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CLinuxShims"),
 
         // MARK: - Libraries
 
         .target(name: "WallClock", swiftSettings: swiftSettings),
+        .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "QFPay",
             dependencies: [
@@ -61,7 +63,8 @@ let package = Package(
             ] + nioHTTP,
             swiftSettings: swiftSettings
         ),
-        .target(name: "QFPaySandbox", dependencies: ["QFPay", logging] + nioHTTP, swiftSettings: swiftSettings),
+        .target(
+            name: "QFPaySandbox", dependencies: ["QFPay", "Deflate", logging] + nioHTTP, swiftSettings: swiftSettings),
         .target(name: "QRCode", dependencies: ["CQRencode"], swiftSettings: swiftSettings),
         .target(
             name: "ESCPOS",
@@ -75,8 +78,9 @@ let package = Package(
         ),
         .target(
             name: "Payments",
-            dependencies: ["QFPay", "ESCPOS", "WallClock", logging, .product(name: "GRDB", package: "GRDB.swift")]
-                + nioHTTP,
+            dependencies: [
+                "QFPay", "ESCPOS", "WallClock", "Deflate", logging, .product(name: "GRDB", package: "GRDB.swift"),
+            ] + nioHTTP,
             swiftSettings: swiftSettings
         ),
         .target(name: "ControlProtocol", dependencies: [logging] + nio, swiftSettings: swiftSettings),

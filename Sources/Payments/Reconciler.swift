@@ -1,19 +1,30 @@
 import Foundation
+import QFPay
 import WallClock
 
 /// Matches a day's trade_bill against the journal by `syssn` and `out_trade_no`: net amount
 /// charged per payment (payment, less its refunds, less a reversal) on each side.
+///
+/// With a gateway that hands over the bill's raw bytes (`QFPayGateway`), the bill is read here
+/// (`TradeBillReader`) and its raw file is kept: always in `billDirectory` when one is given, and
+/// whenever it cannot be read (in the temporary directory when none is given), so that a
+/// technician can open it; the error names the file and what is wrong.
 public struct Reconciler: Sendable {
     private let journal: Journal
     private let gateway: any PaymentGateway
     private let timeZone: TimeZone
+    private let billDirectory: String?
 
+    /// `billDirectory`: where the raw bills are kept as `trade_bill_<date>.zip` (`.bin` when the
+    /// answer is no zip); created when missing.
     public init(
-        journal: Journal, gateway: any PaymentGateway, timeZone: TimeZone = .japanStandardTime
+        journal: Journal, gateway: any PaymentGateway, timeZone: TimeZone = .japanStandardTime,
+        billDirectory: String? = nil
     ) {
         self.journal = journal
         self.gateway = gateway
         self.timeZone = timeZone
+        self.billDirectory = billDirectory
     }
 
     /// Downloads the bill of `date` (`YYYY-MM-DD`, shop local time) and matches it against the
@@ -22,13 +33,70 @@ public struct Reconciler: Sendable {
         guard let range = dayRange(date) else {
             throw PaymentsError(.invalidRequest, "the date must be YYYY-MM-DD, got \(date)")
         }
-        let rows: [BillRow]
-        switch await gateway.tradeBill(date: date) {
-        case .answered(let answered): rows = answered
-        case .outcomeUnknown(let reason), .notSent(let reason, _):
+        let rows = try await billRows(date: date)
+        return try match(date: date, bill: rows, sales: journal.summaries(createdFrom: range.start, to: range.end))
+    }
+
+    /// The bill's rows: read here from the raw bytes when the gateway gives them, else as the
+    /// gateway read them.
+    private func billRows(date: String) async throws -> [BillRow] {
+        guard let source = gateway as? any RawTradeBillSource else {
+            switch await gateway.tradeBill(date: date) {
+            case .answered(let answered): return answered
+            case .outcomeUnknown(let reason), .notSent(let reason, _):
+                throw PaymentsError(.reconciliationFailed, "no bill for \(date): \(reason)")
+            }
+        }
+        switch await source.rawTradeBill(date: date) {
+        case .zip(let bytes):
+            let kept = billDirectory.map { keep(bytes, date: date, suffix: "zip", in: $0) }
+            do {
+                return try TradeBillReader.rows(zip: bytes)
+            } catch {
+                let location = kept ?? keep(bytes, date: date, suffix: "zip", in: Self.fallbackDirectory)
+                throw PaymentsError(
+                    .reconciliationFailed, "the trade bill of \(date) cannot be read: \(error); \(location.sentence)",
+                    underlying: error)
+            }
+        case .unreadable(let bytes, let reason):
+            let kept = keep(bytes, date: date, suffix: "bin", in: billDirectory ?? Self.fallbackDirectory)
+            throw PaymentsError(
+                .reconciliationFailed, "the trade bill of \(date) is neither a zip nor QFPay's JSON (\(reason)); \(kept.sentence)")
+        case .refused(let respcd, let message):
+            throw PaymentsError(.reconciliationFailed, "no bill for \(date): trade_bill answered \(respcd): \(message)")
+        case .failed(let reason):
             throw PaymentsError(.reconciliationFailed, "no bill for \(date): \(reason)")
         }
-        return try match(date: date, bill: rows, sales: journal.summaries(createdFrom: range.start, to: range.end))
+    }
+
+    /// Where a raw bill went, or why it could not be kept.
+    private enum KeptFile {
+        case kept(path: String)
+        case notKept(path: String, reason: String)
+
+        var sentence: String {
+            switch self {
+            case .kept(let path): "the raw file is kept at \(path)"
+            case .notKept(let path, let reason): "the raw file could not be kept at \(path): \(reason)"
+            }
+        }
+    }
+
+    /// The directory for unreadable bills when no `billDirectory` is given.
+    private static var fallbackDirectory: String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("qfpos-trade-bills").path
+    }
+
+    /// Writes `bytes` to `<directory>/trade_bill_<date>.<suffix>` (atomically, replacing an older copy).
+    private func keep(_ bytes: [UInt8], date: String, suffix: String, in directory: String) -> KeptFile {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent("trade_bill_\(date).\(suffix)")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(bytes).write(to: url, options: .atomic)
+            return .kept(path: url.path)
+        } catch {
+            return .notKept(path: url.path, reason: "\(error)")
+        }
     }
 
     /// Matches bill rows against journal summaries (no I/O).
@@ -163,5 +231,41 @@ public struct ReconciliationReport: Sendable, Equatable {
             "\(date): \(matched.count) matched, \(onlyLocal.count) only local, \(onlyGateway.count) only gateway, "
                 + "\(amountMismatches.count) amount mismatches")
         return text.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The raw answer to `trade_bill`, for the reconciler to read and keep.
+enum RawTradeBill: Sendable {
+    /// A zip archive (unread).
+    case zip([UInt8])
+    /// An answer that is neither a zip nor QFPay's JSON.
+    case unreadable([UInt8], reason: String)
+    /// QFPay's JSON error: no bill.
+    case refused(respcd: String, message: String)
+    /// No answer, or one that cannot be trusted.
+    case failed(String)
+}
+
+/// A gateway that hands over the trade bill's raw bytes instead of rows it read itself.
+protocol RawTradeBillSource: Sendable {
+    func rawTradeBill(date: String) async -> RawTradeBill
+}
+
+extension QFPayGateway: RawTradeBillSource {
+    func rawTradeBill(date: String) async -> RawTradeBill {
+        switch await client.tradeBill(date: date) {
+        case .answered(let bill):
+            guard bill.isZip else {
+                return .refused(respcd: bill.respcd?.rawValue ?? "?", message: bill.resperr ?? "")
+            }
+            return .zip(bill.body)
+        case .outcomeUnknown(let unknown):
+            if unknown.reason == .unparsableBody, !unknown.body.isEmpty {
+                return .unreadable(unknown.body, reason: unknown.message)
+            }
+            return .failed("\(unknown)")
+        case .notSent(let error):
+            return .failed("\(error)")
+        }
     }
 }

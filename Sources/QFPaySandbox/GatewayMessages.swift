@@ -26,6 +26,7 @@ enum GatewayMessages {
         "1181": ("订单已过期", "the order has expired"),
         "1201": ("余额不足", "insufficient balance"),
         "1202": ("付款码错误或已过期", "payment code wrong or expired"),
+        "1265": ("该时段不支持退款", "not refundable now (23:30 to 00:30)"),
         "1266": ("金额错误", "wrong amount"),
         "1270": ("不支持部分退款", "partial refund not supported"),
         "1272": ("退款金额超过可退金额", "refund over the refundable amount"),

@@ -99,13 +99,27 @@ struct RequestFields {
         return date
     }
 
-    /// `goods_name`, optional: at most 20 characters, none of the specification's special characters.
+    /// `goods_name` under the rules: required (strict) or optional, at most 20 bytes of UTF-8
+    /// (strict) or 20 characters, without special characters.
     func goodsName() throws -> String? {
-        guard let name = values["goods_name"] else { return nil }
-        guard name.unicodeScalars.count <= 20 else {
-            throw GatewayRejection(respcd: "1103", message: "goods_name is longer than 20 characters")
+        let rules = configuration.rules
+        guard let name = values["goods_name"] else {
+            guard !rules.goodsNameRequired else {
+                throw GatewayRejection(respcd: "1104", message: "goods_name is missing")
+            }
+            return nil
         }
-        if let bad = name.unicodeScalars.first(where: Self.isSpecial) {
+        switch rules.goodsNameLimit {
+        case .utf8Bytes(let limit) where name.utf8.count > limit:
+            throw GatewayRejection(
+                respcd: "1103", message: "goods_name is \(name.utf8.count) bytes of UTF-8, longer than \(limit)")
+        case .characters(let limit) where name.unicodeScalars.count > limit:
+            throw GatewayRejection(respcd: "1103", message: "goods_name is longer than \(limit) characters")
+        default:
+            break
+        }
+        let strictly = rules.goodsNameCharacters == .lettersAndDigits
+        if let bad = name.unicodeScalars.first(where: { strictly ? Self.isSpecialStrictly($0) : Self.isSpecial($0) }) {
             throw GatewayRejection(
                 respcd: "1103",
                 message: "goods_name holds the special character U+\(String(bad.value, radix: 16, uppercase: true))")
@@ -144,6 +158,24 @@ struct RequestFields {
         if (0xFF01...0xFF60).contains(value) || (0xFFE0...0xFFE6).contains(value) { return true }
         if (0x0391...0x03C9).contains(value) || (0x0401...0x0451).contains(value) { return true }
         return specialScalars.contains(scalar)
+    }
+
+    /// The strict reading of "special characters include full-width characters and symbols": only
+    /// letters, digits and combining marks pass, with the ASCII space and `-` (the list's ASCII
+    /// `a`–`z` and `-` stand for their full-width forms, which are refused: the specification's own
+    /// sample sends `goods_name = 'test'`). Every symbol, punctuation mark, control, full-width form
+    /// (U+3000, U+FF01–U+FF60, U+FFE0–U+FFE6), Greek or Cyrillic letter, and every character beyond
+    /// the BMP (emoji) is special, as are the listed ones.
+    static func isSpecialStrictly(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar == " " || scalar == "-" { return false }
+        if isSpecial(scalar) || scalar.value == 0x3000 { return true }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber,
+            .letterNumber, .nonspacingMark, .spacingMark, .enclosingMark:
+            return false
+        default:
+            return true
+        }
     }
 
     private static let specialScalars: Set<Unicode.Scalar> = Set(

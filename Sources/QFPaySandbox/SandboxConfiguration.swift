@@ -2,7 +2,7 @@ import Foundation
 import QFPay
 
 /// How a sandbox behaves: the merchant's credentials, time, notifications, QR payments, cancel
-/// support and faults.
+/// support, how strictly it reads the specification (`rules`) and faults.
 public struct SandboxConfiguration: Sendable {
     /// How the gateway refuses to cancel a paid order.
     public enum CancelRefusal: String, Sendable, Hashable, CaseIterable {
@@ -36,14 +36,21 @@ public struct SandboxConfiguration: Sendable {
     public var qrAutoPayDelay: Duration?
     /// How long an unpaid dynamic-QR order lives when the request gives no `expired_time`.
     public var qrDefaultExpiry: Duration = .seconds(30 * 60)
-    /// Pay types whose paid orders cannot be cancelled, and how the refusal looks.
+    /// Pay types whose orders cannot be cancelled, and how the refusal looks: paid orders always,
+    /// unpaid ones too under `rules.cancelRefusalsCoverUnpaidOrders` (strict).
     public var cancelRefusals: [PayType: CancelRefusal] = [:]
     /// The largest `txamt` per currency (10,000 USD or about that, in each currency's minimal unit).
     /// Currencies not listed are refused.
     public var amountLimits: [String: Int] = SandboxConfiguration.defaultAmountLimits
-    /// Request limits enforced with HTTP 429; none when `nil` (the default, so that tests polling
-    /// fast are not throttled).
-    public var rateLimits: RateLimits?
+    /// How strictly the specification is read: `.strict` by default, `.lenient` for integrators;
+    /// each rule can be switched on its own.
+    public var rules: SandboxRules = .strict
+    /// Request limits enforced with HTTP 429 (`rules.rateLimits`): QFPay's 100 a second and 400 a
+    /// minute under the strict rules, none when `nil`.
+    public var rateLimits: RateLimits? {
+        get { rules.rateLimits }
+        set { rules.rateLimits = newValue }
+    }
     /// Faults injected from the start (change them at run time with `SandboxServer.setFaults`).
     public var faults: SandboxFaults = SandboxFaults()
 

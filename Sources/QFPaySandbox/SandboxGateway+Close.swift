@@ -37,6 +37,8 @@ extension SandboxGateway {
             throw GatewayRejection(respcd: "1266", message: "txamt \(amount) is not the order's \(order.amount)")
         }
 
+        let rules = configuration.rules
+        let unpaidRefusal = rules.cancelRefusalsCoverUnpaidOrders ? configuration.cancelRefusals[order.payType] : nil
         switch order.state {
         case .closed, .reversed:
             // Closing again: the same answer, nothing more happens.
@@ -50,10 +52,18 @@ extension SandboxGateway {
                 settlePaid(&state, index: index, at: now, events: &events)
                 let ghost = state.nextSyssn(day: time.compactDay(now))
                 return closeAnswer(state.orders[index], closeSyssn: ghost, requestTime: requestTime, now: now)
+            case .pendingCloseUnsupported:
+                return try refuseClose(&state, index: index, .code1297, requestTime: requestTime, now: now)
             default:
+                if let unpaidRefusal {
+                    return try refuseClose(&state, index: index, unpaidRefusal, requestTime: requestTime, now: now)
+                }
                 return closeOrder(&state, index: index, endpoint: endpoint, reversed: false, requestTime, now, &events)
             }
         case .failed:
+            if let unpaidRefusal {
+                return try refuseClose(&state, index: index, unpaidRefusal, requestTime: requestTime, now: now)
+            }
             return closeOrder(&state, index: index, endpoint: endpoint, reversed: false, requestTime, now, &events)
         case .paid:
             var refusal = configuration.cancelRefusals[order.payType]
@@ -66,9 +76,41 @@ extension SandboxGateway {
             case .withoutSyssn?:
                 return closeAnswer(order, closeSyssn: nil, requestTime: requestTime, now: now)
             case nil:
-                return closeOrder(&state, index: index, endpoint: endpoint, reversed: true, requestTime, now, &events)
+                break
             }
+            // "Cancel interface is only applicable at the time": after the revoke window a paid
+            // order can only be refunded.
+            if let window = rules.revokeWindow, now.timeIntervalSince(order.createdAt) >= window.seconds {
+                throw GatewayRejection(
+                    respcd: "1297",
+                    message: "the order was placed more than \(Self.minutes(window)) ago and cannot be cancelled: refund it")
+            }
+            return closeOrder(&state, index: index, endpoint: endpoint, reversed: true, requestTime, now, &events)
         }
+    }
+
+    /// Refuses to close the unpaid order at `index` (its pay type cannot be cancelled): 1297, or
+    /// 0000 without `syssn`. Nothing changes but the count of refused closes.
+    private func refuseClose(
+        _ state: inout LedgerState,
+        index: Int,
+        _ refusal: SandboxConfiguration.CancelRefusal,
+        requestTime: String,
+        now: Date
+    ) throws -> PythonJSON {
+        state.orders[index].refusedCloses += 1
+        if state.orders[index].queriesAfterRefusedClose == nil { state.orders[index].queriesAfterRefusedClose = 0 }
+        switch refusal {
+        case .code1297:
+            throw GatewayRejection(respcd: "1297", message: "this order cannot be cancelled: query it, refund it if paid")
+        case .withoutSyssn:
+            return closeAnswer(state.orders[index], closeSyssn: nil, requestTime: requestTime, now: now)
+        }
+    }
+
+    static func minutes(_ duration: Duration) -> String {
+        let seconds = Int(duration.seconds.rounded())
+        return seconds % 60 == 0 ? "\(seconds / 60) minutes" : "\(seconds) seconds"
     }
 
     private func closeOrder(

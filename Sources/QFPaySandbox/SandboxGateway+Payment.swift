@@ -122,14 +122,22 @@ extension SandboxGateway {
         state.autoPayAt[state.orders[index].syssn] = nil
     }
 
-    /// Delayed QR payments and QR expiry that are due by `now`.
+    /// Delayed QR payments, QR expiry and the end of a barcode order's lifetime that are due by
+    /// `now`: applied lazily, before each request is answered.
     func settleDueEvents(_ state: inout LedgerState, now: Date) -> [LedgerEvent] {
         var events: [LedgerEvent] = []
+        let barcodeLifetime = configuration.rules.barcodeLifetime?.seconds
         for index in state.orders.indices where state.orders[index].state == .pending {
             let order = state.orders[index]
             if let payAt = state.autoPayAt[order.syssn], payAt <= now, order.expiresAt.map({ payAt < $0 }) ?? true {
                 settlePaid(&state, index: index, at: payAt, events: &events)
             } else if let expiresAt = order.expiresAt, expiresAt <= now {
+                settleFailed(&state, index: index, respcd: "1142")
+            } else if order.payType.isBarcode, let barcodeLifetime,
+                now.timeIntervalSince(order.createdAt) >= barcodeLifetime
+            {
+                // WeChat closes a micropay order the customer never confirmed: "the merchant opened
+                // an order, then timed out and the order closed" (1142).
                 settleFailed(&state, index: index, respcd: "1142")
             }
         }

@@ -4,7 +4,10 @@ import QFPay
 extension SandboxGateway {
     /// One row of a query's `data`: a payment, a refund or a close.
     struct QueryRow {
+        /// Sandbox (system) time of the row: the newest-first order, and the bill's day.
         var time: Date
+        /// The merchant's `txdtm` of the row: what `start_time`/`end_time` select.
+        var txdtm: Date
         var syssn: String
         var outTradeNo: String
         var payType: PayType
@@ -52,7 +55,19 @@ extension SandboxGateway {
             let reached =
                 (syssns?.contains(order.syssn) ?? true) && (outTradeNos?.contains(order.outTradeNo) ?? true)
                 && (payType.map { $0 == order.payType } ?? true)
-            guard reached, let limit = order.scenario.pendingQueries else { continue }
+                && (range.map { $0.contains(transactionTime(order.requestTime, or: order.createdAt)) } ?? true)
+            guard reached else { continue }
+            if case .pendingCloseUnsupported(let paidAfter) = order.scenario {
+                // Paid after `paidAfter` queries that follow the first (refused) close; never when 0.
+                guard paidAfter > 0, let seen = order.queriesAfterRefusedClose else { continue }
+                if seen >= paidAfter {
+                    settlePaid(&state, index: index, at: now, events: &events)
+                } else {
+                    state.orders[index].queriesAfterRefusedClose = seen + 1
+                }
+                continue
+            }
+            guard let limit = order.scenario.pendingQueries else { continue }
             if order.pendingQueriesSeen >= limit {
                 if case .pendingThenDeclined(_, let decline) = order.scenario {
                     settleFailed(&state, index: index, respcd: decline.rawValue)
@@ -71,8 +86,10 @@ extension SandboxGateway {
                 && (outTradeNos.map { $0.contains(row.outTradeNo) } ?? true)
                 && (payType.map { $0 == row.payType } ?? true)
                 && (respcd.map { $0 == row.respcd } ?? true)
-                && (range.map { $0.contains(row.time) } ?? true)
+                && (range.map { $0.contains(row.txdtm) } ?? true)
         }
+        // Newest first by system time; a close made in the same second as its payment has the
+        // greater syssn and comes first.
         rows.sort { ($0.time, $0.syssn) > ($1.time, $1.syssn) }
         let pageRows = rows.dropFirst((page - 1) * pageSize).prefix(pageSize)
         return .object([
@@ -96,7 +113,8 @@ extension SandboxGateway {
         let errmsg = order.respcd == "0000" ? "" : GatewayMessages.resperr(order.respcd)
         var rows = [
             QueryRow(
-                time: order.createdAt, syssn: order.syssn, outTradeNo: order.outTradeNo, payType: order.payType,
+                time: order.createdAt, txdtm: transactionTime(order.requestTime, or: order.createdAt),
+                syssn: order.syssn, outTradeNo: order.outTradeNo, payType: order.payType,
                 respcd: order.respcd,
                 makeJSON: {
                     self.row(
@@ -109,7 +127,8 @@ extension SandboxGateway {
         for refund in order.refunds {
             rows.append(
                 QueryRow(
-                    time: refund.time, syssn: refund.syssn, outTradeNo: refund.outTradeNo, payType: order.payType,
+                    time: refund.time, txdtm: transactionTime(refund.requestTime, or: refund.time),
+                    syssn: refund.syssn, outTradeNo: refund.outTradeNo, payType: order.payType,
                     respcd: "0000",
                     makeJSON: {
                         self.row(
@@ -120,7 +139,7 @@ extension SandboxGateway {
         }
         if let close = order.close, let syssn = close.syssn {
             var closeRow = QueryRow(
-                time: close.time, syssn: syssn, outTradeNo: order.outTradeNo, payType: order.payType,
+                time: close.time, txdtm: transactionTime(close.requestTime, or: close.time), syssn: syssn, outTradeNo: order.outTradeNo, payType: order.payType,
                 respcd: "0000",
                 makeJSON: {
                     self.row(
@@ -129,7 +148,6 @@ extension SandboxGateway {
                         type: "close",
                         requestTime: close.requestTime)
                 })
-            closeRow.outTradeNo = ""  // a close is found by its syssn or by time, not by the payment's number
             closeRow.movedMoney = close.reversed
             rows.append(closeRow)
         }
@@ -171,10 +189,16 @@ extension SandboxGateway {
         return .object(members)
     }
 
-    /// The query's time window: the given one (within one calendar month), this month by default,
-    /// or none when orders are asked for by number.
+    /// A row's `txdtm` as a date in the shop's zone (validated when the request came; `fallback`
+    /// only for orders made through the Swift API).
+    func transactionTime(_ text: String, or fallback: Date) -> Date { time.parse(text) ?? fallback }
+
+    /// The query's time window, matched against each row's `txdtm`: the given one (within one
+    /// calendar month), else the sandbox clock's current month, also for queries by number
+    /// (specification: "Default : starting at this month"). Under lenient rules a query by number
+    /// without a window searches all time.
     private func timeRange(start: Date?, end: Date?, byNumber: Bool, now: Date) throws -> Range<Date>? {
-        if start == nil, end == nil, byNumber { return nil }
+        if start == nil, end == nil, byNumber, !configuration.rules.queriesDefaultToThisMonth { return nil }
         let month = time.month(of: start ?? end ?? now)
         let from = start ?? month.start
         let to = end.map { $0.addingTimeInterval(1) } ?? month.end

@@ -15,6 +15,10 @@ extension SandboxGateway {
         let requestTime = try fields.required("txdtm")
         _ = try fields.dateTime("txdtm")
         try fields.udid()
+        if configuration.rules.refundBlackout, isRefundBlackout(now) {
+            throw GatewayRejection(
+                respcd: "1265", message: "refunds are not possible between 23:30 and 00:30: try again after 00:30")
+        }
 
         if let index = state.orderIndex(outTradeNo: outTradeNo) {
             let order = state.orders[index]
@@ -57,6 +61,14 @@ extension SandboxGateway {
         state.addRefund(refund, to: index)
         events.append(.refunded(state.orders[index], refund))
         return refundAnswer(state.orders[index], refund)
+    }
+
+    /// Whether `date` lies in the daily refund pause, 23:30 to 00:30 in the shop's time zone
+    /// (qfpay-notes.md: "1265 not refundable now (23:30–00:30)").
+    func isRefundBlackout(_ date: Date) -> Bool {
+        let parts = time.components(date)
+        let minute = parts.hour * 60 + parts.minute
+        return minute >= 23 * 60 + 30 || minute < 30
     }
 
     private func refundAnswer(_ order: SandboxOrder, _ refund: SandboxRefund) -> PythonJSON {

@@ -22,6 +22,9 @@ struct GatewayResponse: Sendable {
     var body: [UInt8]
     var respcd: String?
     var extraHeaders: [(String, String)] = []
+    /// Whether the answer carries `X-QF-SIGN`: every answer of the gateway does, except the
+    /// request errors a front end answers under the strict rules.
+    var signed = true
 
     static func json(_ value: PythonJSON, status: Int = 200) -> GatewayResponse {
         GatewayResponse(
@@ -57,6 +60,10 @@ final class SandboxGateway: Sendable {
     private let events: @Sendable ([LedgerEvent]) -> Void
     private let responseSigner: Signer
 
+    /// Codes that mean the request itself was wrong (maintenance, format, parameter, signature):
+    /// nothing was processed, and under the strict rules they come unsigned, from the front end.
+    static let requestErrorCodes: Set<String> = ["1100", "1103", "1104", "1108"]
+
     /// The API paths (faults apply to these).
     static let apiPaths: Set<String> = [
         "/trade/v1/payment", "/trade/v1/query", "/trade/v1/refund", "/trade/v1/close", "/trade/v1/reversal",
@@ -87,17 +94,23 @@ final class SandboxGateway: Sendable {
         let now = clock.now()
         var parameters: [String: String] = [:]
         var pending: [LedgerEvent] = []
+        let unsignedErrors = configuration.rules.unsignedRequestErrors && !request.path.hasPrefix("/sandbox/")
         let response: GatewayResponse = ledger.state.withLock { state in
             pending += settleDueEvents(&state, now: now)
-            let response: GatewayResponse
+            var response: GatewayResponse
             do {
-                if let missing = Self.missingRoute(request) { return missing }
+                if var missing = Self.missingRoute(request) {
+                    missing.signed = !unsignedErrors
+                    return missing
+                }
                 parameters = try self.parameters(of: request)
                 response = try route(request, parameters, &state, now: now, events: &pending)
             } catch let rejection as GatewayRejection {
                 response = .json(Self.errorBody(rejection))
+                response.signed = !(unsignedErrors && Self.requestErrorCodes.contains(rejection.respcd))
             } catch {
                 response = .json(Self.errorBody(GatewayRejection(respcd: "1104", message: "\(error)")))
+                response.signed = !unsignedErrors
             }
             state.requests.append(
                 SandboxRequestRecord(

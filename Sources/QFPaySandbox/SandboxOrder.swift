@@ -77,6 +77,11 @@ public struct SandboxOrder: Sendable, Hashable {
     public var close: SandboxClose?
     /// How many queries have seen this order while it was pending.
     public var pendingQueriesSeen: Int
+    /// How many closes were refused (1297, or answered without `syssn`) while the order was unpaid.
+    public var refusedCloses: Int = 0
+    /// Queries that reached the order since its first refused close (`pendingCloseUnsupported`);
+    /// `nil` before any close was refused.
+    public var queriesAfterRefusedClose: Int?
 
     /// Total refunded so far.
     public var refundedAmount: Int { refunds.reduce(0) { $0 + $1.amount } }

@@ -33,6 +33,11 @@ public enum SandboxScenario: Sendable, Hashable {
     /// Pending until a close arrives; the close answers 0000 with a `syssn`, yet the customer's
     /// payment went through and the order ends paid (why a reversal must be confirmed by query).
     case closeAnsweredButPaid
+    /// The payment answers 1145 and the order stays pending; its pay type cannot be cancelled, so
+    /// a close answers 1297 and changes nothing. With `paidAfterQueries` > 0 the customer pays
+    /// after that many further queries following the first close; with 0 never: the order closes
+    /// itself once the barcode lifetime (`SandboxRules.barcodeLifetime`) is over.
+    case pendingCloseUnsupported(paidAfterQueries: Int)
     /// Paid at once; every refund is denied with 1155.
     case refundDenied
     /// Paid at once; only a refund of the full amount is accepted (1270 for partial refunds).
@@ -54,6 +59,7 @@ public enum SandboxScenario: Sendable, Hashable {
         case .cancelWithoutSyssn: (61, 0)
         case .paidOnCloseAttempt: (62, 0)
         case .closeAnsweredButPaid: (63, 0)
+        case .pendingCloseUnsupported(let queries): (64, queries)
         case .refundDenied: (70, 0)
         case .noPartialRefund: (71, 0)
         }
@@ -85,6 +91,7 @@ public enum SandboxScenario: Sendable, Hashable {
         case 61: return .cancelWithoutSyssn
         case 62: return .paidOnCloseAttempt
         case 63: return .closeAnsweredButPaid
+        case 64: return .pendingCloseUnsupported(paidAfterQueries: parameter)
         case 70: return .refundDenied
         case 71: return .noPartialRefund
         default: return nil
@@ -112,7 +119,8 @@ public enum SandboxScenario: Sendable, Hashable {
     /// The code the payment request is answered with.
     var paymentAnswer: String {
         switch self {
-        case .pendingThenPaid, .pendingForever, .pendingThenDeclined, .paidOnCloseAttempt, .closeAnsweredButPaid:
+        case .pendingThenPaid, .pendingForever, .pendingThenDeclined, .paidOnCloseAttempt, .closeAnsweredButPaid,
+            .pendingCloseUnsupported:
             "1145"
         case .enteringPasswordThenPaid: "1143"
         case .slowNetworkThenPaid: "1298"
@@ -122,7 +130,8 @@ public enum SandboxScenario: Sendable, Hashable {
         }
     }
 
-    /// How many queries see the order pending before it settles; `nil` when only a close ends it.
+    /// How many queries see the order pending before it settles; `nil` when only a close (or, for
+    /// `pendingCloseUnsupported`, queries after a close) ends it.
     var pendingQueries: Int? {
         switch self {
         case .pendingThenPaid(let queries), .enteringPasswordThenPaid(let queries),

@@ -56,6 +56,30 @@ struct SandboxCommand: AsyncParsableCommand {
             valueName: "pay-type"))
     var cancelUnsupported: [String] = []
 
+    @Flag(
+        help: """
+            Answer as the sandbox did before it was strict: by-number queries over all time, goods_name \
+            optional (20 characters), every answer signed, paid orders cancellable at any time, refunds \
+            at any hour, a stored zip with English headers, no rate limits, pending barcode orders \
+            waiting forever. The options below still apply on top.
+            """)
+    var lenient = false
+
+    @Option(help: "Minutes after which a paid order can no longer be cancelled (0: any time; strict: 15).")
+    var revokeWindow: Double?
+
+    @Option(help: "Minutes after which a pending barcode order closes itself (0: never; strict: 5).")
+    var barcodeLifetime: Double?
+
+    @Option(help: "The trade bill's header language: zh, ja or en (strict: zh).")
+    var billLanguage: String?
+
+    @Option(help: "The trade bill's encoding: utf-8-bom, utf-8, gb18030 or shift_jis (strict: utf-8-bom).")
+    var billEncoding: String?
+
+    @Option(help: "The trade bill's zip method: deflate or stored (strict: deflate).")
+    var billCompression: String?
+
     @Option(help: "Seed of the fault draws.")
     var faultSeed: UInt64 = 0
 
@@ -120,12 +144,44 @@ struct SandboxCommand: AsyncParsableCommand {
             guard let refusal else { throw ValidationError("the cancel refusal must be 1297 or no-syssn") }
             configuration.cancelRefusals[payType] = refusal
         }
+        configuration.rules = try makeRules()
         configuration.faults = SandboxFaults(
             seed: faultSeed, latencyProbability: latencyProbability, latency: .milliseconds(latencyMs),
             serverErrorBeforeProcessing: errorBeforeProbability, serverErrorAfterProcessing: errorAfterProbability,
             dropAfterProcessing: dropProbability, wrongSignature: wrongSignatureProbability,
             tooManyRequests: rateLimitProbability)
         return configuration
+    }
+
+    private func makeRules() throws -> SandboxRules {
+        var rules: SandboxRules = lenient ? .lenient : .strict
+        if let revokeWindow {
+            guard revokeWindow >= 0 else { throw ValidationError("--revoke-window must not be negative") }
+            rules.revokeWindow = revokeWindow == 0 ? nil : .milliseconds(Int64(revokeWindow * 60_000))
+        }
+        if let barcodeLifetime {
+            guard barcodeLifetime >= 0 else { throw ValidationError("--barcode-lifetime must not be negative") }
+            rules.barcodeLifetime = barcodeLifetime == 0 ? nil : .milliseconds(Int64(barcodeLifetime * 60_000))
+        }
+        if let billLanguage {
+            guard let language = TradeBillFormat.Language(rawValue: billLanguage) else {
+                throw ValidationError("--bill-language must be zh, ja or en")
+            }
+            rules.tradeBill.language = language
+        }
+        if let billEncoding {
+            guard let encoding = TradeBillFormat.Encoding(rawValue: billEncoding) else {
+                throw ValidationError("--bill-encoding must be utf-8-bom, utf-8, gb18030 or shift_jis")
+            }
+            rules.tradeBill.encoding = encoding
+        }
+        if let billCompression {
+            guard let compression = TradeBillFormat.Compression(rawValue: billCompression) else {
+                throw ValidationError("--bill-compression must be deflate or stored")
+            }
+            rules.tradeBill.compression = compression
+        }
+        return rules
     }
 
     private func resolvedKey() throws -> String {

@@ -22,8 +22,56 @@ extension SandboxConfiguration {
     }
 }
 
+/// Instants in Japan for tests that pin the sandbox clock.
+public enum SandboxTestTime {
+    /// Asia/Tokyo, the sandbox's default shop time zone.
+    public static let japan = TimeZone(identifier: "Asia/Tokyo")!
+
+    /// The instant of a wall-clock time in Japan.
+    public static func japan(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = japan
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return calendar.date(from: components)!
+    }
+
+    /// Today's date in Japan (by the real clock) at `hour:minute:second` JST.
+    public static func todayInJapan(hour: Int = 12, minute: Int = 0, second: Int = 0, now: Date = Date()) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = japan
+        let day = calendar.dateComponents([.year, .month, .day], from: now)
+        return japan(year: day.year!, month: day.month!, day: day.day!, hour: hour, minute: minute, second: second)
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` of `date` in Japan: a `txdtm`, `start_time` or `end_time`.
+    public static func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = japan
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+}
+
+extension SandboxClock {
+    /// The clock `withSandbox` uses unless given one: today's date in Japan at 12:00 JST, running
+    /// `scale` times real time from there. Ordinary tests thus never meet the 23:30–00:30 refund
+    /// pause or a day or month boundary, whatever the hour they run at; tests of those rules pass
+    /// a clock of their own (`SandboxClock.testing(at:)`).
+    public static func testing(scale: Double = 1) -> SandboxClock {
+        SandboxClock(scale: scale, start: SandboxTestTime.todayInJapan(hour: 12))
+    }
+
+    /// A clock starting at `start` (see `SandboxTestTime.japan(year:month:day:hour:minute:second:)`).
+    public static func testing(scale: Double = 1, at start: Date) -> SandboxClock {
+        SandboxClock(scale: scale, start: start)
+    }
+}
+
 /// Runs `body` with an in-process sandbox listening on 127.0.0.1 (a free port) with the test
-/// credentials, and stops it afterwards, also when `body` throws.
+/// credentials, and stops it afterwards, also when `body` throws. The sandbox is strict
+/// (`SandboxRules.strict`) unless `configure` relaxes it; its clock is `clock`, or
+/// `SandboxClock.testing(scale:)` (12:00 JST today, at the configuration's time scale).
 public func withSandbox<Result>(
     configure: (inout SandboxConfiguration) -> Void = { _ in },
     clock: SandboxClock? = nil,
@@ -32,7 +80,8 @@ public func withSandbox<Result>(
     var configuration = SandboxConfiguration.testing()
     configure(&configuration)
     let logger = Logger(label: "test.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
-    let server = try await SandboxServer.start(configuration, clock: clock, logger: logger)
+    let server = try await SandboxServer.start(
+        configuration, clock: clock ?? .testing(scale: configuration.timeScale), logger: logger)
     do {
         let result = try await body(server)
         await server.stop()

@@ -1,7 +1,10 @@
-/// Writes a zip archive whose entries are stored uncompressed (method 0): local file headers, the
-/// data, a central directory and its end record. Enough for the reconciliation bill, and readable
-/// by `unzip`, Python's `zipfile` and every other zip reader.
-struct StoredZip {
+import Deflate
+
+/// Writes a zip archive: local file headers, each entry stored (method 0) or deflated (method 8,
+/// raw deflate through zlib), a central directory and its end record, with CRC-32 and sizes in
+/// the local headers (no data descriptors). Readable by `unzip`, Python's `zipfile` and every
+/// other zip reader.
+struct ZipWriter {
     private var body: [UInt8] = []
     private var directory: [UInt8] = []
     private var entryCount = 0
@@ -14,41 +17,54 @@ struct StoredZip {
         dosDate = UInt16(max(0, modified.year - 1980) << 9 | modified.month << 5 | modified.day)
     }
 
-    mutating func add(name: String, contents: [UInt8]) {
+    mutating func add(name: String, contents: [UInt8], compression: TradeBillFormat.Compression) throws {
         let nameBytes = Array(name.utf8)
-        let crc = CRC32.checksum(contents)
+        let crc = Deflate.crc32(contents)
+        let data: [UInt8]
+        let method: UInt16
+        // Bit 11: the name is UTF-8; bit 1 with deflate: maximum compression was used.
+        var flags: UInt16 = 0x0800
+        switch compression {
+        case .stored:
+            data = contents
+            method = 0
+        case .deflate:
+            data = try Deflate.compress(contents)
+            method = 8
+            flags |= 0x0002
+        }
         let offset = UInt32(body.count)
         // Local file header.
         body.appendLittleEndian(UInt32(0x0403_4B50))
-        body.appendLittleEndian(UInt16(20))  // version needed
-        body.appendLittleEndian(UInt16(0x0800))  // flags: UTF-8 names
-        body.appendLittleEndian(UInt16(0))  // method: stored
+        body.appendLittleEndian(UInt16(20))  // version needed: 2.0 (deflate)
+        body.appendLittleEndian(flags)
+        body.appendLittleEndian(method)
         body.appendLittleEndian(dosTime)
         body.appendLittleEndian(dosDate)
         body.appendLittleEndian(crc)
-        body.appendLittleEndian(UInt32(contents.count))
+        body.appendLittleEndian(UInt32(data.count))
         body.appendLittleEndian(UInt32(contents.count))
         body.appendLittleEndian(UInt16(nameBytes.count))
         body.appendLittleEndian(UInt16(0))
         body += nameBytes
-        body += contents
+        body += data
         // Central directory entry.
         directory.appendLittleEndian(UInt32(0x0201_4B50))
-        directory.appendLittleEndian(UInt16(20))  // version made by
+        directory.appendLittleEndian(UInt16(0x0314))  // made by: Unix, 2.0
         directory.appendLittleEndian(UInt16(20))
-        directory.appendLittleEndian(UInt16(0x0800))
-        directory.appendLittleEndian(UInt16(0))
+        directory.appendLittleEndian(flags)
+        directory.appendLittleEndian(method)
         directory.appendLittleEndian(dosTime)
         directory.appendLittleEndian(dosDate)
         directory.appendLittleEndian(crc)
-        directory.appendLittleEndian(UInt32(contents.count))
+        directory.appendLittleEndian(UInt32(data.count))
         directory.appendLittleEndian(UInt32(contents.count))
         directory.appendLittleEndian(UInt16(nameBytes.count))
         directory.appendLittleEndian(UInt16(0))  // extra
         directory.appendLittleEndian(UInt16(0))  // comment
         directory.appendLittleEndian(UInt16(0))  // disk
         directory.appendLittleEndian(UInt16(0))  // internal attributes
-        directory.appendLittleEndian(UInt32(0))  // external attributes
+        directory.appendLittleEndian(UInt32(0o100644) << 16)  // external attributes: a regular file, rw-r--r--
         directory.appendLittleEndian(offset)
         directory += nameBytes
         entryCount += 1
@@ -66,21 +82,6 @@ struct StoredZip {
         output.appendLittleEndian(UInt32(body.count))
         output.appendLittleEndian(UInt16(0))
         return output
-    }
-}
-
-/// CRC-32 (ISO-HDLC, polynomial 0xEDB88320), as zip and zlib compute it.
-enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
     }
 }
 
