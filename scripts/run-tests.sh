@@ -10,10 +10,12 @@ mkdir -p .build
 limit=${QFPOS_TEST_TARGET_LIMIT:-240}
 targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DevicesTests}
 status=0
+# This checkout's test binary only: another checkout's tests on the same machine are left alone.
+bundle="$(pwd)/.build/.*qfposPackageTests.xctest"
 
 dump_stacks() {
     local pid
-    for pid in $(pgrep -f 'qfposPackageTests.xctest'); do
+    for pid in $(pgrep -f "$bundle"); do
         echo "== stacks of hung test process $pid" | tee -a .build/test.log
         timeout 90 gdb -p "$pid" -batch -ex 'thread apply all bt' >>.build/test.log 2>&1
     done
@@ -32,7 +34,7 @@ run_target() {
     if kill -0 "$pid" 2>/dev/null; then
         echo "== $target hung (still running after ${limit} s)" | tee -a .build/test.log
         dump_stacks
-        pkill -9 -f 'qfposPackageTests.xctest' 2>/dev/null
+        pkill -9 -f "$bundle" 2>/dev/null
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
         rc=124
@@ -40,7 +42,7 @@ run_target() {
         wait "$pid"
         rc=$?
     fi
-    pkill -9 -f 'qfposPackageTests.xctest' 2>/dev/null
+    pkill -9 -f "$bundle" 2>/dev/null
     if [ "$rc" -ne 0 ]; then echo "== $target failed (exit $rc)" | tee -a .build/test.log; fi
     return "$rc"
 }
