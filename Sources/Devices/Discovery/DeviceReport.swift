@@ -30,7 +30,9 @@ public enum DeviceReport {
     {
         let context = try UdevContext()
         let found = try DeviceScan.scan(context: context, classifier: DeviceClassifier(configuration: configuration))
-        return (configuration.staticDevices + found).sorted { ($0.role.order, $0.id) < ($1.role.order, $1.id) }
+        return (configuration.staticDevices(besides: found) + found).sorted {
+            ($0.role.order, $0.id) < ($1.role.order, $1.id)
+        }
     }
 
     /// Enumerates and renders in one call: what `--list-devices` prints.
