@@ -297,6 +297,60 @@ import Testing
         }
     }
 
+    @Test func aStaticPathToANodeUdevReportsIsOneDeviceWithOneReader() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            // A technician's own link, which udev does not list: the device number tells it is the node.
+            let scanner = FakeDevices.cdcACMScanner()
+            let link = "/dev/by-hand/front-scanner"
+            try testbed.add(scanner.description)
+            try testbed.link(link, to: scanner.node)
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "lane-front-scanner", match: .staticPath(link), role: .scanner, lane: "front")
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            guard case .attached(let attached) = try await session.attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            #expect(attached.node == scanner.node)
+            #expect(attached.lane == "front")
+            #expect(monitor.devices.map(\.id) == [attached.id])
+            #expect(session.hub.attachedDevices.map(\.id) == [attached.id])
+            #expect(session.hub.readerStatus[attached.id] == ReaderStatus(isOpen: true, isExclusive: true))
+            try write("\(Self.wechatCode)\r", to: scanner.node, testbed)
+            #expect(try await scanText(session.scans) == Self.wechatCode)
+            #expect(session.scans.pending.isEmpty)
+        }
+    }
+
+    @Test func aStaticPathWhoseNodeIsPluggedLaterGivesWayToTheUdevDevice() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let scanner = FakeDevices.cdcACMScanner()
+            let link = "/dev/serial/by-id/usb-Honeywell_1900G_17035B2A6E-if00"
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "lane-back-scanner", match: .staticPath(link), role: .scanner, lane: "back")
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            guard case .failed(let placeholder, let error) = try await session.attachments.next() else {
+                Issue.record("expected the static path to fail first: nothing is plugged")
+                return
+            }
+            #expect(placeholder.id == "static-lane-back-scanner")
+            #expect(error.code == .openFailed)
+            try testbed.add(scanner.withNodeProperties(["DEVLINKS": link]).description)
+            try testbed.link(link, to: scanner.node)
+            for syspath in scanner.syspaths { testbed.uevent(syspath, action: "add") }
+            let attached = try await session.attachments.next { if case .attached = $0 { true } else { false } }
+            #expect(attached == .attached(try #require(monitor.devices.first)))
+            #expect(monitor.devices.map(\.node) == [scanner.node])
+            #expect(monitor.devices.first?.lane == "back")
+        }
+    }
+
     private func write(_ text: String, to node: String, _ testbed: UmockdevTestbed) throws {
         let descriptor = testbed.controllerDescriptor(of: node)
         guard descriptor >= 0 else { throw TestSupportError("no controller for \(node)") }
