@@ -86,6 +86,10 @@ public final class LaneDevices: DevicesPort {
         start(configuration)
     }
 
+    public func close() async {
+        stop()
+    }
+
     /// Stops reading every scanner and following udev.
     public func stop() {
         let (monitor, hub) = state.withLock { state in

@@ -224,7 +224,11 @@ public final class ScannerHub: @unchecked Sendable {
 
     /// Records why a device a rule uses is not read, tells once, and schedules the next attempt.
     private func failed(_ device: DeviceInfo, _ error: DevicesError, notifying: Bool = true) {
-        let attempts = (problems[device.id]?.attempts ?? 0) + 1
+        let previous = problems[device.id]
+        let attempts = (previous?.attempts ?? 0) + 1
+        // Told once a kind of failure: a static node that appears held by another reader is told
+        // as busy after its not-there-yet failures.
+        let isNewKind = previous.map { $0.error.code != error.code } ?? true
         let retrying: DispatchTimeInterval?
         switch error.code {
         case .busy, .grabFailed:
@@ -240,7 +244,7 @@ public final class ScannerHub: @unchecked Sendable {
             retrying = nil  // a bad layout or line setting will not improve
         }
         problems[device.id] = Problem(device: device, error: error, attempts: attempts, isRetrying: retrying != nil)
-        if attempts == 1, notifying {
+        if isNewKind, notifying {
             let metadata: Logger.Metadata = [
                 "device.id": "\(device.id)", "device.path": "\(device.node)", "error": "\(error)",
             ]
