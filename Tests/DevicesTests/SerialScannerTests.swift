@@ -235,7 +235,8 @@ import Testing
     @Test func aPortAnotherReaderHoldsIsReportedBusyAndReadOnceItIsFree() async throws {
         try await UmockdevTestbed.withTestbed { _ in
             let pty = try PseudoTerminal()
-            let holder = try SerialPort.open(pty.devicePath, settings: ScannerSettings())  // TIOCEXCL, like minicom -o… would
+            // Another reader holds the port exclusively (TIOCEXCL).
+            let holder = try SerialPort.open(pty.devicePath, settings: ScannerSettings())
             let configuration = DevicesConfiguration(devices: [
                 DeviceRule(name: "front", match: .staticPath(pty.devicePath), role: .scanner, lane: "front")
             ])
