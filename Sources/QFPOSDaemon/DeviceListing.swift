@@ -31,34 +31,43 @@ public enum DeviceListing {
         } catch {
             note = "note: \(error); listing with the built-in rules only"
         }
-        let (readers, daemonNote) = await daemonReaders(socketPath: socketPath)
-        let header = [note, daemonNote].compactMap { $0 }.joined(separator: "\n")
+        let daemon = await daemonReaders(socketPath: socketPath)
+        let header = [note, daemon.note].compactMap { $0 }.joined(separator: "\n")
         return try await DeviceReport.listDevices(
-            configuration: devicesConfiguration, readers: readers, daemonNote: header.isEmpty ? nil : header,
+            configuration: devicesConfiguration, readers: daemon.readers, daemonNote: header.isEmpty ? nil : header,
             format: json ? .json : .text)
+    }
+
+    /// What the running daemon said about its readers.
+    struct DaemonReaders {
+        /// By device id; nil when no daemon answered.
+        var readers: [String: ReaderStatus]?
+        /// Which daemon answered, or why none did.
+        var note: String
     }
 
     /// How the qfposd listening on `socketPath` holds each device (`devices.list`), and a line
     /// saying which daemon answered or why none did.
-    static func daemonReaders(socketPath: String) async -> (readers: [String: ReaderStatus]?, note: String) {
+    static func daemonReaders(socketPath: String) async -> DaemonReaders {
         let client: ControlClient
         do {
             client = try await ControlClient.connect(socketPath: socketPath)
         } catch {
             let why = access(socketPath, F_OK) == 0 ? "cannot connect (\(error))" : "not running"
-            return (nil, "qfposd at \(socketPath): \(why); reader states unknown")
+            return DaemonReaders(readers: nil, note: "qfposd at \(socketPath): \(why); reader states unknown")
         }
-        let answer: (readers: [String: ReaderStatus]?, note: String)
+        let answer: DaemonReaders
         do {
             let status = try await client.call(MethodName.daemonStatus)
             let list = try await client.call(MethodName.devicesList)
             let pid = status["pid"]?.integerValue.map(String.init) ?? "?"
-            answer = (
-                LaneDevices.readerStatus(inDeviceList: list["devices"] ?? .array([])),
-                "qfposd at \(socketPath) (pid \(pid)): reader states are that daemon's"
-            )
+            answer = DaemonReaders(
+                readers: LaneDevices.readerStatus(inDeviceList: list["devices"] ?? .array([])),
+                note: "qfposd at \(socketPath) (pid \(pid)): reader states are that daemon's")
         } catch {
-            answer = (nil, "qfposd at \(socketPath) did not answer devices.list (\(error)); reader states unknown")
+            answer = DaemonReaders(
+                readers: nil,
+                note: "qfposd at \(socketPath) did not answer devices.list (\(error)); reader states unknown")
         }
         await client.close()
         return answer
