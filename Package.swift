@@ -150,7 +150,7 @@ let package = Package(
 
         .target(
             name: "TestSupport",
-            dependencies: ["QFPay", "QFPaySandbox", "CLinuxShims", "CUmockdev", logging],
+            dependencies: ["QFPay", "QFPaySandbox", "Devices", "CLinuxShims", "CUmockdev", logging],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

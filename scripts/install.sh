@@ -3,7 +3,10 @@
 #   scripts/install.sh DESTDIR PREFIX      e.g. scripts/install.sh "" /usr/local
 # Installs the binaries, the udev rules, the systemd units (pointed at PREFIX), the example
 # configuration (never over an existing one), the docs, and a sysusers.d entry for the `qfpos`
-# system user, which is created now when installing to the live system as root.
+# system user and group (the daemon's: it owns the scanners' and printers' nodes, the journal and
+# the configuration) and the `qfpos-till` group (the till's user joins it, and only it, to reach
+# the control socket); both are created now when installing to the live system as root.
+# QFPOS_BIN names the directory of the built binaries (.build/release; a debug build works too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +43,12 @@ for unit in qfposd.service qfposd.socket; do
 done
 
 cat >"$DESTDIR/usr/lib/sysusers.d/qfpos.conf" <<'SYSUSERS'
-# The qfpos service user, its group (the till's user joins it to reach the control socket),
-# and the device groups it reads scanners and drives printers through.
+# The qfpos service user and its group, which udev/60-qfpos.rules gives the scanners' and
+# printers' nodes: it is in no other group (dialout, input, lp would give it every keyboard,
+# serial port and printer of the machine). The till's user is never in group qfpos.
 u qfpos - "qfpos point-of-sale daemon" /var/lib/qfpos /usr/sbin/nologin
-m qfpos dialout
-m qfpos input
-m qfpos lp
+# The control socket's group (qfposd.socket's SocketGroup=, control.group): the till's user joins it.
+g qfpos-till -
 SYSUSERS
 chmod 0644 "$DESTDIR/usr/lib/sysusers.d/qfpos.conf"
 
@@ -60,16 +63,29 @@ done
 if [[ -z "$DESTDIR" && $(id -u) == 0 ]]; then
     if command -v systemd-sysusers >/dev/null; then
         systemd-sysusers /usr/lib/sysusers.d/qfpos.conf
-    elif ! getent passwd qfpos >/dev/null; then
-        useradd --system --user-group --home-dir /var/lib/qfpos --shell /usr/sbin/nologin qfpos
-        usermod -a -G dialout,input,lp qfpos
+    else
+        getent passwd qfpos >/dev/null ||
+            useradd --system --user-group --home-dir /var/lib/qfpos --shell /usr/sbin/nologin qfpos
+        getent group qfpos-till >/dev/null || groupadd --system qfpos-till
+    fi
+    # Earlier installs put the service user in dialout, input and lp (systemd gives a service its
+    # user's groups): out of them, so that it reaches only the nodes the rules give group qfpos.
+    for group in dialout input lp; do
+        if id -nG qfpos | tr ' ' '\n' | grep -qx "$group"; then gpasswd -d qfpos "$group" >/dev/null; fi
+    done
+    # Earlier install guides put the till's user in group qfpos: say who is still there.
+    members=$(getent group qfpos | cut -d: -f4)
+    if [[ -n "$members" ]]; then
+        echo "warning: group qfpos has members ($members): they can read customers' payment codes from the" >&2
+        echo "  scanners' nodes. Move the till's user:  gpasswd -d USER qfpos && usermod -a -G qfpos-till USER" >&2
     fi
     chgrp qfpos /etc/qfpos /etc/qfpos/qfposd.yaml
     chmod 0750 /etc/qfpos
     if [[ -d /run/systemd/system ]]; then
         systemctl daemon-reload || true
         udevadm control --reload || true
-        udevadm trigger --subsystem-match=tty --subsystem-match=usbmisc --subsystem-match=hidraw || true
+        udevadm trigger --subsystem-match=tty --subsystem-match=usbmisc --subsystem-match=hidraw \
+            --subsystem-match=input || true
     fi
 fi
 
@@ -80,5 +96,5 @@ Next steps (README, "Install guide (technicians)"):
   2. Edit /etc/qfpos/qfposd.yaml (app_code, shop, lanes), then:  qfposd --check-config
   3. Check the devices:  qfposd --list-devices
   4. systemctl enable --now qfposd.socket qfposd.service;  qfposctl doctor
-  5. Let the till's user reach the socket:  usermod -a -G qfpos TILLUSER
+  5. Let the till's user reach the socket:  usermod -a -G qfpos-till TILLUSER   (never group qfpos)
 NEXT

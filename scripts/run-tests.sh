@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite one test target at a time, one test at a time (see the Makefile). The device
-# tests run under umockdev-wrapper. A target still running after 4 minutes is hung: every thread's
+# tests run under umockdev-wrapper, and so do the daemon's installed-devices tests
+# (IntegrationTests.InstalledDevicesTests: "InstalledDevicesTests" below), apart from the other
+# integration tests. A target still running after 4 minutes is hung: every thread's
 # stack is written to the log (gdb; the toolchain's lldb wants a libpython Debian 12 lacks) before the process is killed, so a
 # hang in CI can be diagnosed, and the run fails.
 set -uo pipefail
@@ -8,7 +10,7 @@ cd "$(dirname "$0")/.."
 mkdir -p .build
 : >.build/test.log
 limit=${QFPOS_TEST_TARGET_LIMIT:-240}
-targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DevicesTests}
+targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DevicesTests InstalledDevicesTests}
 status=0
 # This checkout's test binary only: another checkout's tests on the same machine are left alone.
 bundle="$(pwd)/.build/.*qfposPackageTests.xctest"
@@ -21,10 +23,12 @@ dump_stacks() {
     done
 }
 
+# run_target NAME "SWIFT TEST SELECTION" [WRAPPER...]
 run_target() {
-    local target=$1
-    shift
-    "$@" swift test --skip-build --no-parallel --filter "$target" > >(tee -a .build/test.log) 2>&1 &
+    local target=$1 selection=$2
+    shift 2
+    # shellcheck disable=SC2086 # the selection is several words on purpose
+    "$@" swift test --skip-build --no-parallel $selection > >(tee -a .build/test.log) 2>&1 &
     local pid=$! waited=0
     while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$limit" ]; do
         sleep 1
@@ -62,10 +66,12 @@ device_tests() {
 }
 
 for target in $targets; do
-    if [ "$target" = DevicesTests ]; then
-        run_target "$target" device_tests || status=1
-    else
-        run_target "$target" || status=1
-    fi
+    case $target in
+        DevicesTests) run_target "$target" "--filter DevicesTests" device_tests || status=1 ;;
+        InstalledDevicesTests)
+            run_target "$target" "--filter IntegrationTests.InstalledDevicesTests" device_tests || status=1 ;;
+        IntegrationTests) run_target "$target" "--filter IntegrationTests --skip InstalledDevicesTests" || status=1 ;;
+        *) run_target "$target" "--filter $target" || status=1 ;;
+    esac
 done
 exit "$status"

@@ -7,6 +7,9 @@ public struct DevicesError: Error, Sendable, Equatable, CustomStringConvertible 
         case udevUnavailable
         /// A device node could not be opened.
         case openFailed
+        /// Another reader holds the device: a serial port in exclusive mode (`TIOCEXCL`), or a
+        /// node this process already reads. Retried until it is free.
+        case busy
         /// A serial line could not be configured (termios).
         case serialConfigurationFailed
         /// An evdev device could not be grabbed exclusively (EVIOCGRAB).
@@ -15,6 +18,8 @@ public struct DevicesError: Error, Sendable, Equatable, CustomStringConvertible 
         case keyboardLayoutUnavailable
         /// The devices configuration is malformed.
         case invalidConfiguration
+        /// A udev rules file uses something `UdevRuleSet` does not evaluate, or is malformed.
+        case invalidRules
     }
 
     public let code: Code

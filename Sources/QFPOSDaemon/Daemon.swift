@@ -157,6 +157,8 @@ public final class Daemon: Sendable {
             }
             group.cancelAll()
         }
+        // The scanners' ports and grabs are given back, and udev no longer followed.
+        await devices?.close()
         do {
             try await sales?.close()
         } catch {

@@ -5,20 +5,28 @@ import Logging
 import Synchronization
 
 /// ``DevicesPort`` over the Devices library: discovery (udev monitor plus the lanes' static
-/// paths), one scanner per lane read by the `ScannerHub`, scans handed to the lane's waiting
-/// sale, and every device change and scan (masked) published as events.
+/// paths), the scanners the lanes use read by the `ScannerHub` (one reader a device; serial
+/// ports exclusive, keyboards grabbed; a scanner no lane uses left alone), scans handed to the
+/// lane's waiting sale, and every device change and scan (masked) published as events.
 public final class LaneDevices: DevicesPort {
+    /// What runs for the current configuration.
+    private struct Running {
+        var monitor: DeviceMonitor?
+        var hub: ScannerHub?
+        /// Devices a lane uses that another reader holds: announced as removed until they are free.
+        var busy: Set<String> = []
+    }
+
     private let logger: Logger
     private let scanTarget: Mutex<(@Sendable (String, String) async -> Void)?> = Mutex(nil)
     private let events: AsyncStream<EventNotification>
     private let eventContinuation: AsyncStream<EventNotification>.Continuation
-    private let state: Mutex<(monitor: DeviceMonitor?, hub: ScannerHub?, lanesByRule: [String: String])>
+    private let state = Mutex(Running())
 
     /// Starts discovery for `configuration`'s lanes.
     public init(configuration: DaemonConfiguration, logger: Logger) {
         self.logger = logger
         (events, eventContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        state = Mutex((nil, nil, [:]))
         start(configuration)
     }
 
@@ -33,22 +41,42 @@ public final class LaneDevices: DevicesPort {
     }
 
     public func deviceList() async -> JSONValue {
-        let devices = state.withLock { $0.monitor?.devices ?? [] }
-        let lanes = state.withLock { $0.lanesByRule }
-        return .array(
-            devices.map { device in
-                var members: [String: JSONValue] = [
-                    "id": .string(device.id), "role": .string(device.role.rawValue),
-                    "transport": .string(device.transport.rawValue), "node": .string(device.node),
-                    "reason": .string(device.reason),
-                ]
-                if let stable = device.stablePath { members["stable_path"] = .string(stable) }
-                if let vendor = device.vendor { members["vendor"] = .string(vendor) }
-                if let model = device.model { members["model"] = .string(model) }
-                if let usb = device.usbID { members["usb_id"] = .string(usb) }
-                if let rule = device.configurationRule, let lane = lanes[rule] { members["lane"] = .string(lane) }
-                return .object(members)
-            })
+        let (monitor, hub) = state.withLock { ($0.monitor, $0.hub) }
+        let readers = hub?.readerStatus ?? [:]
+        return .array((monitor?.devices ?? []).map { Self.entry($0, reader: readers[$0.id]) })
+    }
+
+    /// One device of `devices.list` (docs/protocol.md): what it is, its lane or why it has
+    /// none, and how qfposd holds it.
+    static func entry(_ device: DeviceInfo, reader: ReaderStatus?) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(device.id), "role": .string(device.role.rawValue),
+            "transport": .string(device.transport.rawValue), "node": .string(device.node),
+            "reason": .string(device.reason), "lane_reason": .string(device.laneReason),
+            "open": .bool(reader?.isOpen ?? false), "exclusive": .bool(reader?.isExclusive ?? false),
+            "grabbed": .bool(reader?.isGrabbed ?? false),
+        ]
+        if let stable = device.stablePath { members["stable_path"] = .string(stable) }
+        if let vendor = device.vendor { members["vendor"] = .string(vendor) }
+        if let model = device.model { members["model"] = .string(model) }
+        if let usb = device.usbID { members["usb_id"] = .string(usb) }
+        if let number = device.deviceNumber { members["device_number"] = .string(number.description) }
+        if let lane = device.lane { members["lane"] = .string(lane) }
+        if let problem = reader?.problem { members["open_error"] = .string(problem) }
+        return .object(members)
+    }
+
+    /// The reader states in a `devices.list` result, by device id (what `--list-devices` shows
+    /// of a running daemon).
+    public static func readerStatus(inDeviceList list: JSONValue) -> [String: ReaderStatus] {
+        var status: [String: ReaderStatus] = [:]
+        for entry in list.arrayValue ?? [] {
+            guard let id = entry["id"]?.stringValue else { continue }
+            status[id] = ReaderStatus(
+                isOpen: entry["open"]?.boolValue ?? false, isExclusive: entry["exclusive"]?.boolValue ?? false,
+                isGrabbed: entry["grabbed"]?.boolValue ?? false, problem: entry["open_error"]?.stringValue)
+        }
+        return status
     }
 
     public func deviceEvents() -> AsyncStream<EventNotification> { events }
@@ -58,13 +86,14 @@ public final class LaneDevices: DevicesPort {
         start(configuration)
     }
 
+    public func close() async {
+        stop()
+    }
+
     /// Stops reading every scanner and following udev.
     public func stop() {
         let (monitor, hub) = state.withLock { state in
-            defer {
-                state.monitor = nil
-                state.hub = nil
-            }
+            defer { state = Running() }
             return (state.monitor, state.hub)
         }
         hub?.stop()
@@ -73,40 +102,36 @@ public final class LaneDevices: DevicesPort {
 
     // MARK: - Wiring
 
-    /// The Devices library's configuration for `configuration`'s lanes, with each lane's rule names.
+    /// The Devices library's configuration for `configuration`'s lanes: a rule for each lane's
+    /// scanner and printer, carrying the lane's id.
     public static func devicesConfiguration(for configuration: DaemonConfiguration) -> DevicesConfiguration {
-        rules(for: configuration).configuration
-    }
-
-    private static func rules(for configuration: DaemonConfiguration) -> (
-        configuration: DevicesConfiguration, lanesByRule: [String: String]
-    ) {
         var rules: [DeviceRule] = []
-        var lanesByRule: [String: String] = [:]
         for lane in configuration.lanes {
             if let spec = lane.scanner, let match = Self.match(spec) {
-                let name = "lane-\(lane.id)-scanner"
                 var settings = ScannerSettings()
                 if let baud = spec.baud { settings.baudRate = baud }
                 if let suffix = spec.suffix.flatMap(ScannerSettings.Terminator.init(rawValue:)) {
                     settings.terminator = suffix
                 }
                 if let layout = spec.layout { settings.keyboardLayout = layout }
-                rules.append(DeviceRule(name: name, match: match, role: .scanner, scanner: settings))
-                lanesByRule[name] = lane.id
+                rules.append(
+                    DeviceRule(
+                        name: "lane-\(lane.id)-scanner", match: match, role: .scanner, scanner: settings, lane: lane.id)
+                )
             }
             if let spec = lane.printer, let match = Self.match(spec) {
-                let name = "lane-\(lane.id)-printer"
                 let transport: DeviceTransport = if case .network = match { .network } else { .serial }
-                rules.append(DeviceRule(name: name, match: match, role: .printer, transport: transport))
-                lanesByRule[name] = lane.id
+                rules.append(
+                    DeviceRule(
+                        name: "lane-\(lane.id)-printer", match: match, role: .printer, transport: transport,
+                        lane: lane.id))
             }
         }
-        return (DevicesConfiguration(devices: rules), lanesByRule)
+        return DevicesConfiguration(devices: rules)
     }
 
     private func start(_ configuration: DaemonConfiguration) {
-        let (devicesConfiguration, lanesByRule) = Self.rules(for: configuration)
+        let devicesConfiguration = Self.devicesConfiguration(for: configuration)
         let monitor = DeviceMonitor(configuration: devicesConfiguration, logger: logger)
         let hub = ScannerHub(monitor: monitor, configuration: devicesConfiguration, logger: logger) {
             [weak self] output in
@@ -115,9 +140,10 @@ public final class LaneDevices: DevicesPort {
         state.withLock {
             $0.monitor = monitor
             $0.hub = hub
-            $0.lanesByRule = lanesByRule
+            $0.busy = []
         }
         monitor.subscribe { [weak self] event in self?.deviceChanged(event) }
+        hub.subscribe { [weak self] attachment in self?.readerChanged(attachment) }
         hub.start()
         do {
             try monitor.start()
@@ -130,17 +156,44 @@ public final class LaneDevices: DevicesPort {
         let name: String
         switch event {
         case .added: name = EventName.deviceAdded
-        case .removed: name = EventName.deviceRemoved
+        case .removed:
+            name = EventName.deviceRemoved
+            // A busy device that goes away was announced as removed already.
+            let wasBusy = state.withLock { $0.busy.remove(event.device.id) != nil }
+            if wasBusy { return }
         case .changed: return
         }
         let device = event.device
         guard device.role != .ignored else { return }
-        let lane = device.configurationRule.flatMap { rule in state.withLock { $0.lanesByRule[rule] } }
+        eventContinuation.yield(EventNotification(method: name, params: .object(Self.eventParams(device))))
+    }
+
+    /// A lane's scanner that another reader holds is announced as removed (`reason: busy`), and
+    /// as added again (`open: true`) once qfposd reads it.
+    private func readerChanged(_ attachment: ScannerAttachment) {
+        switch attachment {
+        case .failed(let device, let error) where error.isHeldElsewhere:
+            guard state.withLock({ $0.busy.insert(device.id).inserted }) else { return }
+            var params = Self.eventParams(device)
+            params["reason"] = "busy"
+            params["message"] = .string(error.message)
+            eventContinuation.yield(EventNotification(method: EventName.deviceRemoved, params: .object(params)))
+        case .attached(let device):
+            guard state.withLock({ $0.busy.remove(device.id) != nil }) else { return }
+            var params = Self.eventParams(device)
+            params["open"] = true
+            eventContinuation.yield(EventNotification(method: EventName.deviceAdded, params: .object(params)))
+        case .failed, .detached:
+            break
+        }
+    }
+
+    private static func eventParams(_ device: DeviceInfo) -> [String: JSONValue] {
         var params: [String: JSONValue] = [
             "id": .string(device.id), "role": .string(device.role.rawValue), "node": .string(device.node),
         ]
-        if let lane { params["lane"] = .string(lane) }
-        eventContinuation.yield(EventNotification(method: name, params: .object(params)))
+        if let lane = device.lane { params["lane"] = .string(lane) }
+        return params
     }
 
     private func scanned(_ output: ScannerOutput) {
@@ -152,10 +205,10 @@ public final class LaneDevices: DevicesPort {
             }
             return
         }
-        let rule = state.withLock { state in
-            state.monitor?.devices.first { $0.id == scan.source.deviceID }?.configurationRule
-        }
-        let lane = rule.flatMap { rule in state.withLock { $0.lanesByRule[rule] } }
+        // The monitor's table, not the hub's: the hub's queue may be waiting for this scanner's
+        // queue (closing a scanner), while the monitor's never does.
+        let monitor = state.withLock { $0.monitor }
+        let lane = monitor?.devices.first { $0.id == scan.source.deviceID }?.lane
         var params: [String: JSONValue] = [
             "code": .string(scan.maskedText), "device": .string(scan.source.deviceID),
             "kind": .string("\(scan.classification)"),

@@ -64,4 +64,6 @@ public protocol DevicesPort: Sendable {
     func deviceEvents() -> AsyncStream<EventNotification>
     /// Re-reads lanes and devices (SIGHUP).
     func reload(_ configuration: DaemonConfiguration) async throws
+    /// Closes every device and stops following udev (the daemon stopped); returns once closed.
+    func close() async
 }

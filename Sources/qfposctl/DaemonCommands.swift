@@ -41,8 +41,15 @@ struct DevicesCommand: AsyncParsableCommand {
             let devices = result["devices"]?.arrayValue ?? []
             if devices.isEmpty { print("no devices") }
             for device in devices {
-                let fields = ["role", "node", "stable_path", "vendor", "model", "reason", "lane", "state"]
+                var fields = ["role", "node", "stable_path", "vendor", "model", "reason", "lane", "state"]
                     .compactMap { key in device[key]?.stringValue.map { "\(key)=\($0)" } }
+                fields += ["open", "exclusive", "grabbed"].compactMap { key in
+                    device[key]?.boolValue.map { "\(key)=\($0 ? "yes" : "no")" }
+                }
+                if device["lane"] == nil, let why = device["lane_reason"]?.stringValue {
+                    fields.append("lane=none (\(why))")
+                }
+                if let error = device["open_error"]?.stringValue { fields.append("open_error=\(error)") }
                 print(
                     fields.isEmpty
                         ? String(decoding: device.encodedLine().dropLast(), as: UTF8.self)

@@ -31,6 +31,54 @@ import Testing
                 facts(properties: ["QFPOS_ROLE": "scanner", "QFPOS_REASON": "Honeywell (Metrologic)"])))
         #expect(info.role == .scanner)
         #expect(info.reason == "udev rule QFPOS_ROLE=scanner: Honeywell (Metrologic)")
+        // The rule names a printer: it does not use this scanner, and the report says why.
+        #expect(info.configurationRule == nil)
+        #expect(info.lane == nil)
+        #expect(
+            info.laneReason
+                == "not used by any lane: config rule 'lane' (usb 0c2e) names a printer, but it is a scanner "
+                + "(udev rule QFPOS_ROLE=scanner: Honeywell (Metrologic))")
+    }
+
+    @Test func aLaneRuleGivesItsLaneWhateverGaveTheRole() throws {
+        let configuration = DevicesConfiguration(devices: [
+            DeviceRule(
+                name: "lane-front-scanner", match: .usb(vendorID: 0x0c2e, productID: 0x0b61), role: .scanner,
+                scanner: ScannerSettings(terminator: .lf), lane: "front")
+        ])
+        let classifier = DeviceClassifier(configuration: configuration)
+        let tagged = try #require(
+            classifier.classify(facts(properties: ["QFPOS_ROLE": "scanner", "QFPOS_REASON": "Honeywell (Metrologic)"])))
+        let untagged = try #require(classifier.classify(facts()))
+        for info in [tagged, untagged] {
+            #expect(info.role == .scanner)
+            #expect(info.configurationRule == "lane-front-scanner")
+            #expect(info.lane == "front")
+            #expect(info.laneReason == "lane front: config rule 'lane-front-scanner' (usb 0c2e:0b61)")
+            #expect(configuration.scannerSettings(for: info).terminator == .lf)
+        }
+        #expect(tagged.reason == "udev rule QFPOS_ROLE=scanner: Honeywell (Metrologic)")
+        #expect(untagged.reason == "config rule 'lane-front-scanner' (usb 0c2e:0b61)")
+        // A scanner of the same maker that no lane names is reported and left alone.
+        let other = try #require(classifier.classify(facts(product: 0x0b6a)))
+        #expect(other.role == .scanner)
+        #expect(other.isUsed == false)
+        #expect(other.laneReason == "not used by any lane: no lane's match or path names it")
+    }
+
+    @Test func aStaticPathNamesTheNodeUdevReportsByLinkOrNode() throws {
+        for path in ["/dev/serial/by-id/usb-Honeywell_1900G_SN1-if00", "/dev/ttyACM0"] {
+            var device = facts(properties: ["QFPOS_ROLE": "scanner"])
+            device.devlinks = ["/dev/serial/by-id/usb-Honeywell_1900G_SN1-if00"]
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "lane-back-scanner", match: .staticPath(path), role: .scanner, lane: "back")
+            ])
+            let info = try #require(DeviceClassifier(configuration: configuration).classify(device))
+            #expect(info.lane == "back", "\(path)")
+            // …so the static device is not listed beside it: one node, one device.
+            #expect(configuration.staticDevices(besides: [info]).isEmpty, "\(path)")
+            #expect(configuration.staticDevices(besides: []).map(\.node) == [path])
+        }
     }
 
     @Test func aConfigurationRuleComesBeforeTheTable() throws {

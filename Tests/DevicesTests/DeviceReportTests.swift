@@ -54,6 +54,33 @@ import Testing
         }
     }
 
+    @Test func theTextReportSaysEachDevicesLaneAndHowItIsHeld() {
+        let used = DeviceInfo(
+            id: "usb-0c2e:0b61-SN1-if00-serial", role: .scanner, transport: .serial, reason: "udev rule",
+            subsystem: "tty", node: "/dev/ttyACM0", configurationRule: "lane-front-scanner",
+            deviceNumber: DeviceNumber(major: 166, minor: 0), lane: "front", laneReason: "lane front: config rule")
+        let unused = DeviceInfo(
+            id: "usb-05e0:1200-SN2-if00-keyboard-wedge", role: .scanner, transport: .keyboardWedge, reason: "table",
+            subsystem: "input", node: "/dev/input/event4", laneReason: "not used by any lane: no lane names it")
+        let noDaemon = DeviceReport.render([used, unused], daemonNote: "qfposd: not running", format: .text)
+        #expect(noDaemon.hasPrefix("qfposd: not running\nSCANNER  /dev/ttyACM0  (serial)\n"))
+        #expect(
+            noDaemon.contains("  device:  166:0\n  why:     udev rule\n  lane:    front (lane front: config rule)\n"))
+        #expect(noDaemon.contains("  reader:  unknown (qfposd did not answer)"))
+        #expect(noDaemon.contains("  lane:    none: not used by any lane: no lane names it\n"))
+        #expect(noDaemon.contains("  reader:  left alone: not opened, not grabbed"))
+        let busy = DeviceReport.render(
+            [used], readers: [used.id: ReaderStatus(isOpen: false, problem: "busy: held")], format: .text)
+        #expect(busy.contains("  reader:  not open: busy: held"))
+        let json = DeviceReport.render(
+            [used], readers: [used.id: ReaderStatus(isOpen: true, isExclusive: true)], format: .json)
+        #expect(
+            json.contains(
+                "\"reader\" : {\n        \"exclusive\" : true,\n        \"grabbed\" : false,\n        \"open\" : true"))
+        #expect(json.contains("\"deviceNumber\" : \"166:0\""))
+        #expect(json.contains("\"lane\" : \"front\""))
+    }
+
     @Test func anUnreadableConfigurationIsAClearError() {
         #expect {
             _ = try DevicesConfiguration.load(contentsOf: "/nonexistent/qfpos.json")

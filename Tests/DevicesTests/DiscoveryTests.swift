@@ -182,10 +182,15 @@ import Testing
         }
     }
 
-    @Test func aKeyboardWedgeScannerPluggedInIsGrabbedAndReadThroughTheHub() async throws {
+    @Test func aKeyboardWedgeScannerALaneNamesIsGrabbedAndReadThroughTheHub() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
             let configuration = DevicesConfiguration(
-                defaultScanner: ScannerSettings(interCharacterTimeoutMilliseconds: 30_000, keyboardLayout: "jp"))
+                devices: [
+                    DeviceRule(
+                        name: "wedge", match: .usb(vendorID: 0x05e0, productID: nil), role: .scanner,
+                        scanner: ScannerSettings(interCharacterTimeoutMilliseconds: 30_000, keyboardLayout: "jp"),
+                        lane: "front")
+                ])
             let monitor = DeviceMonitor(configuration: configuration, logger: logger)
             let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
             defer { session.stop() }
@@ -199,17 +204,65 @@ import Testing
                 return
             }
             #expect(device.transport == .keyboardWedge)
-            #expect(device.reason == "built-in table: Zebra (Symbol) (vendor 05e0)")
+            #expect(device.reason == "config rule 'wedge' (usb 05e0)")
+            #expect(device.lane == "front")
+            #expect(testbed.grabRequests(on: wedge.node) == 1)
+            #expect(session.hub.readerStatus[device.id] == ReaderStatus(isOpen: true, isGrabbed: true))
+            #expect(openDescriptorsReach(testbed.rootDirectory + wedge.node))
             try testbed.replayEvemuEvents(EvemuScript.typing(Self.wechatCode, layout: .jp), on: wedge.node)
             #expect(try await scanText(scans) == Self.wechatCode)
         }
     }
 
+    @Test func aScannerMakersKeyboardNoRuleNamesIsReportedButNeitherOpenedNorGrabbed() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            // The lane reads a serial scanner; the Zebra keyboard is the till's own product scanner.
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "front", match: .usb(vendorID: 0x0c2e, productID: nil), role: .scanner, lane: "front")
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            let wedge = FakeDevices.keyboard()
+            try testbed.add(wedge.description)
+            try testbed.emulateEvdevGrab(on: wedge.node)
+            for syspath in wedge.syspaths { testbed.uevent(syspath, action: "add") }
+            let serial = FakeDevices.cdcACMScanner()
+            try testbed.plug(serial.description)
+            // The lane's scanner, plugged after the keyboard, is attached: the keyboard was seen first.
+            guard case .attached(let attached) = try await session.attachments.next() else {
+                Issue.record("expected the lane's scanner to attach")
+                return
+            }
+            #expect(attached.node == serial.node)
+            let keyboard = try #require(monitor.devices.first { $0.node == wedge.node })
+            #expect(keyboard.role == .scanner)
+            #expect(keyboard.lane == nil)
+            #expect(keyboard.laneReason == "not used by any lane: no lane's match or path names it")
+            #expect(testbed.grabRequests(on: wedge.node) == 0)
+            #expect(session.hub.readerStatus[keyboard.id] == nil)
+            #expect(session.hub.attachedDevices.map(\.node) == [serial.node])
+            #expect(!openDescriptorsReach(testbed.rootDirectory + wedge.node))
+        }
+    }
+
+    /// Whether one of this process's descriptors is open on the file `path` resolves to (the pty
+    /// umockdev backs an emulated node with).
+    private func openDescriptorsReach(_ path: String) -> Bool {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return false }
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return descriptors.contains { name in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name)) == target
+        }
+    }
+
     @Test func aScannerUdevNoLongerCallsAScannerIsDetached() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
-            let monitor = DeviceMonitor(logger: logger)
-            let session = try await ScannerHubSession(
-                monitor: monitor, configuration: DevicesConfiguration(), logger: logger)
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "front", match: .usb(vendorID: 0x0c2e, productID: nil), role: .scanner)
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
             defer { session.stop() }
             let attachments = session.attachments
             let scanner = FakeDevices.cdcACMScanner()
@@ -223,6 +276,7 @@ import Testing
             testbed.uevent(scanner.nodeSyspath, action: "change")
             #expect(try await attachments.next() == .detached(device))
             #expect(monitor.devices.first?.role == .ignored)
+            #expect(monitor.devices.first?.laneReason.hasPrefix("not used by any lane: config rule 'front'") == true)
         }
     }
 
@@ -240,6 +294,60 @@ import Testing
             #expect(device.stablePath == byID)
             #expect(device.role == .scanner)
             #expect(device.reason == "config rule 'by-id' (path \(byID))")
+        }
+    }
+
+    @Test func aStaticPathToANodeUdevReportsIsOneDeviceWithOneReader() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            // A technician's own link, which udev does not list: the device number tells it is the node.
+            let scanner = FakeDevices.cdcACMScanner()
+            let link = "/dev/by-hand/front-scanner"
+            try testbed.add(scanner.description)
+            try testbed.link(link, to: scanner.node)
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "lane-front-scanner", match: .staticPath(link), role: .scanner, lane: "front")
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            guard case .attached(let attached) = try await session.attachments.next() else {
+                Issue.record("expected an attach")
+                return
+            }
+            #expect(attached.node == scanner.node)
+            #expect(attached.lane == "front")
+            #expect(monitor.devices.map(\.id) == [attached.id])
+            #expect(session.hub.attachedDevices.map(\.id) == [attached.id])
+            #expect(session.hub.readerStatus[attached.id] == ReaderStatus(isOpen: true, isExclusive: true))
+            try write("\(Self.wechatCode)\r", to: scanner.node, testbed)
+            #expect(try await scanText(session.scans) == Self.wechatCode)
+            #expect(session.scans.pending.isEmpty)
+        }
+    }
+
+    @Test func aStaticPathWhoseNodeIsPluggedLaterGivesWayToTheUdevDevice() async throws {
+        try await UmockdevTestbed.withTestbed { testbed in
+            let scanner = FakeDevices.cdcACMScanner()
+            let link = "/dev/serial/by-id/usb-Honeywell_1900G_17035B2A6E-if00"
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "lane-back-scanner", match: .staticPath(link), role: .scanner, lane: "back")
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            guard case .failed(let placeholder, let error) = try await session.attachments.next() else {
+                Issue.record("expected the static path to fail first: nothing is plugged")
+                return
+            }
+            #expect(placeholder.id == "static-lane-back-scanner")
+            #expect(error.code == .openFailed)
+            try testbed.add(scanner.withNodeProperties(["DEVLINKS": link]).description)
+            try testbed.link(link, to: scanner.node)
+            for syspath in scanner.syspaths { testbed.uevent(syspath, action: "add") }
+            let attached = try await session.attachments.next { if case .attached = $0 { true } else { false } }
+            #expect(attached == .attached(try #require(monitor.devices.first)))
+            #expect(monitor.devices.map(\.node) == [scanner.node])
+            #expect(monitor.devices.first?.lane == "back")
         }
     }
 

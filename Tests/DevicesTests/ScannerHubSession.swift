@@ -8,7 +8,7 @@ final class ScannerHubSession {
     let attachments: Inbox<ScannerAttachment>
     /// What the attached scanners read.
     let scans: Inbox<ScannerOutput>
-    private let hub: ScannerHub
+    let hub: ScannerHub
     private let monitor: DeviceMonitor
     private let collector: Task<Void, Never>
 

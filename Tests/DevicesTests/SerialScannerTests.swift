@@ -195,6 +195,26 @@ import Testing
         #expect(errno == EAGAIN)
     }
 
+    @Test func aSecondOpenOfTheScannersPortFailsWhileItIsReadAndSucceedsOnceItStopped() async throws {
+        let (pty, scanner, inbox) = try attach()
+        // Another program: the kernel refuses the open (TIOCEXCL).
+        let refused = try await SecondReader.open(pty.devicePath)
+        #expect(refused == "Device or resource busy")
+        // Another reader with CAP_SYS_ADMIN (this root test process), which the kernel lets in:
+        // qfpos's own open checks first and refuses.
+        #expect {
+            try SerialPort.open(pty.devicePath, settings: ScannerSettings())
+        } throws: { error in
+            (error as? DevicesError)?.code == .busy
+        }
+        #expect(scanner.access == ScannerAccess(isExclusive: true))
+        // The refused open took nothing away: the scanner still reads whole codes.
+        try pty.write(Self.wechatCode + "\r")
+        #expect(try await nextScan(inbox).text == Self.wechatCode)
+        scanner.stop()
+        #expect(try await SecondReader.open(pty.devicePath) == nil)
+    }
+
     @Test func aMissingNodeIsAClearError() throws {
         let scanner = SerialScanner(
             path: "/nonexistent/ttyACM99", deviceID: "missing", settings: ScannerSettings(), logger: logger
@@ -210,6 +230,41 @@ import Testing
     @Test func aStaticScannerIsOpenedWhenItsNodeAppearsAndReopenedAfterItFails() async throws {
         // DeviceMonitor talks to the process's umockdev testbed: take it so no other monitor runs.
         try await UmockdevTestbed.withTestbed { _ in try await run() }
+    }
+
+    @Test func aPortAnotherReaderHoldsIsReportedBusyAndReadOnceItIsFree() async throws {
+        try await UmockdevTestbed.withTestbed { _ in
+            let pty = try PseudoTerminal()
+            // Another reader holds the port exclusively (TIOCEXCL).
+            let holder = try SerialPort.open(pty.devicePath, settings: ScannerSettings())
+            let configuration = DevicesConfiguration(devices: [
+                DeviceRule(name: "front", match: .staticPath(pty.devicePath), role: .scanner, lane: "front")
+            ])
+            let monitor = DeviceMonitor(configuration: configuration, logger: logger)
+            let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
+            defer { session.stop() }
+            guard case .failed(let device, let error) = try await session.attachments.next() else {
+                Issue.record("expected the busy port to fail")
+                SerialPort.release(holder)
+                close(holder)
+                return
+            }
+            #expect(error.code == .busy)
+            #expect(error.message.contains("held exclusively by another reader"))
+            #expect(session.hub.readerStatus[device.id]?.isOpen == false)
+            #expect(session.hub.readerStatus[device.id]?.problem?.contains("busy") == true)
+            // The other reader lets go: the hub, trying every second, reads the port.
+            SerialPort.release(holder)
+            close(holder)
+            #expect(try await session.attachments.next(within: 20) == .attached(device))
+            #expect(session.hub.readerStatus[device.id] == ReaderStatus(isOpen: true, isExclusive: true))
+            try pty.write("134567890123456789\r")
+            guard case .scan(let event) = try await session.scans.next() else {
+                Issue.record("expected a scan")
+                return
+            }
+            #expect(event.text == "134567890123456789")
+        }
     }
 
     private func run() async throws {

@@ -171,7 +171,20 @@ import Testing
         let (configuration, problems) = try await ConfigurationLoader.load(path: path, environment: [:])
         #expect(problems.filter { $0.severity == .error }.isEmpty, "\(problems)")
         #expect(configuration.lanes.first?.scanner?.path == "/dev/qfpos/scanner-front")
-        #expect(configuration.control.group == "qfpos")
+        #expect(configuration.control.group == "qfpos-till")
+        #expect(!problems.contains { $0.key == "control.group" }, "\(problems)")
         #expect(configuration.payments.pollWindowSeconds == 60)
+    }
+
+    @Test func aSocketGroupThatIsTheDevicesGroupIsWarnedAbout() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("qfpay-key", "k")
+        try directory.write(
+            "qfposd.yaml", DaemonHarness.yaml(directory: directory, extra: "control:\n  group: qfpos\n"))
+        let (_, problems) = try await ConfigurationLoader.load(path: directory.file("qfposd.yaml"), environment: [:])
+        let warning = try #require(problems.first { $0.key == "control.group" })
+        #expect(warning.severity == .warning)
+        #expect(warning.message.contains("qfpos-till"))
     }
 }

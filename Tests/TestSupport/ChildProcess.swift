@@ -2,11 +2,15 @@ import Foundation
 
 /// Runs `executable` with `arguments` to its end, waiting on a thread of its own (`offPool`);
 /// returns its exit status and what it wrote to standard output and standard error, together.
-public func runToEnd(_ executable: URL, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+/// `environment`: the child's whole environment (the test process's when nil).
+public func runToEnd(
+    _ executable: URL, _ arguments: [String], environment: [String: String]? = nil
+) async throws -> (status: Int32, output: String) {
     try await offPool {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -11,6 +11,18 @@ public struct FakeDevice: Sendable {
     public let syspaths: [String]
     /// The sysfs path of the node's device.
     public var nodeSyspath: String { syspaths.last! }
+
+    public init(description: String, node: String, syspaths: [String]) {
+        self.description = description
+        self.node = node
+        self.syspaths = syspaths
+    }
+
+    /// The same device with these udev properties on its node (as rules would set them).
+    public func withNodeProperties(_ properties: [String: String]) -> FakeDevice {
+        let lines = properties.sorted { $0.key < $1.key }.map { "E: \($0.key)=\($0.value)\n" }.joined()
+        return FakeDevice(description: description + lines, node: node, syspaths: syspaths)
+    }
 }
 
 /// Descriptions of point-of-sale devices as the kernel shows them (sysfs attributes and

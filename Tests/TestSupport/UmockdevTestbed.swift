@@ -1,6 +1,7 @@
 import CUmockdev
 import Foundation
 import Glibc
+import Synchronization
 
 /// The process's umockdev testbed: a fake sysfs, /dev and uevent socket that libudev, open() and
 /// ioctl() see instead of the real ones when the test binary runs under `umockdev-wrapper` (as
@@ -10,7 +11,8 @@ import Glibc
 public final class UmockdevTestbed: @unchecked Sendable {
     private let handle: OpaquePointer
     private var added: [String] = []
-    private var attachedIoctl: [String] = []
+    private var handlings: [String: IoctlHandling] = [:]
+    private var links: [String] = []
 
     private init() {
         handle = OpaquePointer(umockdev_testbed_new())
@@ -108,28 +110,73 @@ public final class UmockdevTestbed: @unchecked Sendable {
 
     /// Answers `EVIOCGRAB` on an emulated evdev node as the kernel does: 0 for a free device, or
     /// -1 with `errno` (EBUSY when another process holds the grab). Reads still come from the
-    /// node's pty (`replayEvemuEvents`).
+    /// node's pty (`replayEvemuEvents`). `grabRequests(on:)` tells how often it was asked.
     public func emulateEvdevGrab(on node: String, failingWith errno: Int32 = 0) throws {
+        try attach(IoctlHandling(grabErrno: errno), to: node)
+    }
+
+    /// How many `EVIOCGRAB` requests (grab or release) the code under test made on a node set
+    /// up with `emulateEvdevGrab`; nil for a node that is not.
+    public func grabRequests(on node: String) -> Int? {
+        handlings[node]?.grabRequests.withLock { $0 }
+    }
+
+    /// Makes a device link, as udev's rules would (`/dev/serial/by-id/…`, `/dev/qfpos/…`): a
+    /// symlink in the testbed's /dev to the node, and umockdev's record of the link's device
+    /// number, so that `stat` through the link reports the node's number as the kernel does.
+    public func link(_ link: String, to node: String) throws {
+        guard link.hasPrefix("/dev/"), node.hasPrefix("/dev/") else {
+            throw TestSupportError("links and nodes are paths under /dev")
+        }
+        let root = rootDirectory
+        let target = root + node
+        let path = root + link
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        unlink(path)
+        guard symlink(target, path) == 0 else { throw TestSupportError("symlink \(path) failed: errno \(errno)") }
+        let records = root + "/dev/.node/"
+        let number = try FileManager.default.destinationOfSymbolicLink(
+            atPath: records + node.dropFirst(5).replacingOccurrences(of: "/", with: "_"))
+        let record = records + link.dropFirst(5).replacingOccurrences(of: "/", with: "_")
+        unlink(record)
+        guard symlink(number, record) == 0 else { throw TestSupportError("symlink \(record) failed: errno \(errno)") }
+        links.append(path)
+        links.append(record)
+    }
+
+    /// What one attached ioctl handler answers, and what it saw. Shared with umockdev's thread.
+    final class IoctlHandling: Sendable {
+        /// EVIOCGRAB's answer (0: granted).
+        let grabErrno: Int32
+        let grabRequests = Mutex(0)
+
+        init(grabErrno: Int32) { self.grabErrno = grabErrno }
+    }
+
+    private func attach(_ handling: IoctlHandling, to node: String) throws {
         let handler = umockdev_ioctl_base_new()
         let callback: @convention(c) (OpaquePointer?, OpaquePointer?, UnsafeMutableRawPointer?) -> gboolean = {
             _, client, userData in
-            guard let client else { return 0 }
+            guard let client, let userData else { return 0 }
+            let handling = Unmanaged<IoctlHandling>.fromOpaque(userData).takeUnretainedValue()
             let client_ = UnsafeMutablePointer<UMockdevIoctlClient>(client)
             guard umockdev_ioctl_client_get_request(client_) == UmockdevTestbed.eviocgrab else { return 0 }
-            let error = Int32(Int(bitPattern: userData))
+            handling.grabRequests.withLock { $0 += 1 }
+            let error = handling.grabErrno
             umockdev_ioctl_client_complete(client_, error == 0 ? 0 : -1, error)
             return 1
         }
         g_signal_connect_data(
             handler, "handle-ioctl", unsafeBitCast(callback, to: GCallback.self),
-            UnsafeMutableRawPointer(bitPattern: Int(errno)), nil, GConnectFlags(rawValue: 0))
+            Unmanaged.passRetained(handling).toOpaque(), nil, GConnectFlags(rawValue: 0))  // umockdev may call it late
         var error: UnsafeMutablePointer<GError>?
         guard umockdev_testbed_attach_ioctl(testbed, node, handler, &error) != 0 else {
             let message = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
             g_clear_error(&error)
             throw TestSupportError("umockdev_testbed_attach_ioctl failed: \(message)")
         }
-        attachedIoctl.append(node)
+        handlings[node] = handling  // kept alive while umockdev may call the handler
     }
 
     /// `EVIOCGRAB`: `_IOW('E', 0x90, int)`.
@@ -140,8 +187,10 @@ public final class UmockdevTestbed: @unchecked Sendable {
     }
 
     private func removeAll() {
-        for node in attachedIoctl { umockdev_testbed_detach_ioctl(testbed, node, nil) }
-        attachedIoctl.removeAll()
+        for node in handlings.keys { umockdev_testbed_detach_ioctl(testbed, node, nil) }
+        handlings.removeAll()
+        for path in links { unlink(path) }
+        links.removeAll()
         for syspath in added.reversed() { umockdev_testbed_remove_device(testbed, syspath) }
         added.removeAll()
     }

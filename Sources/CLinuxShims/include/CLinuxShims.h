@@ -6,3 +6,4 @@
 #include "CLinuxShims_socket.h"
 #include "CLinuxShims_printer.h"
 #include "CLinuxShims_memory.h"
+#include "CLinuxShims_tty.h"

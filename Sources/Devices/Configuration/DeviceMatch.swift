@@ -10,21 +10,30 @@ public enum DeviceMatch: Sendable, Equatable, Hashable {
     case serialNumber(String)
     /// A stable udev symlink (`/dev/serial/by-id/…`, `/dev/input/by-path/…`) or the node itself.
     case devicePath(String)
-    /// A node that udev does not report (an RS-232 port on a board, a pty in a demo): always present.
+    /// A path that is present whether udev reports it or not (an RS-232 port on a board, a pty
+    /// in a demo, a link made by a local udev rule). When udev reports the node it names, that
+    /// udev device is the one device.
     case staticPath(String)
     /// A network printer.
     case network(host: String, port: Int)
 
-    /// Whether a discovered device matches. Static and network matches never match discovered devices.
+    /// Whether a discovered device matches. A path (a udev link or a static path) matches the
+    /// node it names, however it names it: the node itself, one of the node's links, or a path
+    /// whose device number (`stat`, following symlinks) is the node's. Network matches never
+    /// match discovered devices.
     public func matches(_ device: DeviceInfo, links: [String] = []) -> Bool {
         switch self {
         case .usb(let vendorID, let productID):
             return device.vendorID == vendorID && (productID == nil || device.productID == productID)
         case .serialNumber(let serial):
             return device.serialNumber == serial
-        case .devicePath(let path):
-            return device.node == path || device.stablePath == path || links.contains(path)
-        case .staticPath, .network:
+        case .devicePath(let path), .staticPath(let path):
+            if device.node == path || device.stablePath == path || links.contains(path) || device.links.contains(path) {
+                return true
+            }
+            guard let number = device.deviceNumber, device.subsystem != "config" else { return false }
+            return DeviceNumber.ofCharacterDevice(atPath: path) == number
+        case .network:
             return false
         }
     }

@@ -10,16 +10,25 @@ public struct DeviceRule: Sendable, Equatable, Codable {
     public var transport: DeviceTransport?
     /// Settings for a scanner; the configuration's defaults when absent.
     public var scanner: ScannerSettings?
+    /// The lane this device serves (qfposd's lanes; absent in a plain device configuration).
+    public var lane: String?
 
     public init(
         name: String, match: DeviceMatch, role: DeviceRole, transport: DeviceTransport? = nil,
-        scanner: ScannerSettings? = nil
+        scanner: ScannerSettings? = nil, lane: String? = nil
     ) {
         self.name = name
         self.match = match
         self.role = role
         self.transport = transport
         self.scanner = scanner
+        self.lane = lane
+    }
+
+    /// Why a device this rule uses has its lane: `lane front: config rule 'x' (usb 0c2e:0b61)`.
+    public var laneReason: String {
+        let rule = "config rule '\(name)' (\(match.summary))"
+        return lane.map { "lane \($0): \(rule)" } ?? rule
     }
 }
 
@@ -62,7 +71,8 @@ public struct DevicesConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// The first rule matching a discovered device.
+    /// The first rule matching a discovered device (by ids, or by node: a path naming the same
+    /// node, through a link or its device number).
     public func rule(for device: DeviceInfo, links: [String] = []) -> DeviceRule? {
         devices.first { $0.match.matches(device, links: links) }
     }
@@ -78,7 +88,10 @@ public struct DevicesConfiguration: Sendable, Equatable, Codable {
         rule(named: device.configurationRule)?.scanner ?? defaultScanner
     }
 
-    /// Devices named by static paths or network addresses: always present, never reported by udev.
+    /// Devices named by static paths or network addresses, as they are now: present whether or
+    /// not udev reports them. A static path naming a node udev reports is that udev device
+    /// (`DeviceMonitor` then lists the udev device only); its `deviceNumber` says which node the
+    /// path names now (nil while it names none).
     public var staticDevices: [DeviceInfo] {
         devices.compactMap { rule in
             switch rule.match {
@@ -87,14 +100,30 @@ public struct DevicesConfiguration: Sendable, Equatable, Codable {
                 return DeviceInfo(
                     id: "static-\(rule.name)", role: rule.role, transport: transport,
                     reason: "config rule '\(rule.name)' (\(rule.match.summary))", subsystem: "config", node: path,
-                    stablePath: path, configurationRule: rule.name)
+                    stablePath: path, configurationRule: rule.name,
+                    deviceNumber: DeviceNumber.ofCharacterDevice(atPath: path), lane: rule.lane,
+                    laneReason: rule.laneReason)
             case .network(let host, let port):
                 return DeviceInfo(
                     id: "network-\(rule.name)", role: rule.role, transport: .network,
                     reason: "config rule '\(rule.name)' (\(rule.match.summary))", subsystem: "config",
-                    node: "\(host):\(port)", stablePath: "\(host):\(port)", configurationRule: rule.name)
+                    node: "\(host):\(port)", stablePath: "\(host):\(port)", configurationRule: rule.name,
+                    lane: rule.lane, laneReason: rule.laneReason)
             default:
                 return nil
+            }
+        }
+    }
+
+    /// The static devices that are no udev device of `discovered`: a static path naming a node
+    /// udev reports (the node itself, one of its links, or its device number) is that device.
+    public func staticDevices(besides discovered: [DeviceInfo]) -> [DeviceInfo] {
+        staticDevices.filter { device in
+            guard device.transport != .network else { return true }
+            return !discovered.contains { other in
+                other.subsystem != "config"
+                    && (other.node == device.node || other.links.contains(device.node)
+                        || (device.deviceNumber != nil && other.deviceNumber == device.deviceNumber))
             }
         }
     }

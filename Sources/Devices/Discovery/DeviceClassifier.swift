@@ -1,8 +1,15 @@
-/// Gives a discovered device its role, in this order: the `QFPOS_ROLE` property set by our udev
-/// rules, a configuration rule (vendor:product, serial number, by-id/by-path path), then the
-/// built-in `DeviceTable` (printer-class interfaces, IEEE 1284 ids naming ESC/POS, known scanner
-/// and printer makers, the HID POS usage page). Real keyboards are never taken as scanners by
-/// the table: only keyboards of known scanner makers, or those a technician names in a rule.
+/// Answers two separate questions about a discovered device.
+///
+/// **Its role**, in this order: the `QFPOS_ROLE` property set by our udev rules, a configuration
+/// rule (vendor:product, serial number, by-id/by-path path, a static path naming the node), then
+/// the built-in `DeviceTable` (printer-class interfaces, IEEE 1284 ids naming ESC/POS, known
+/// scanner and printer makers, the HID POS usage page). Real keyboards are never taken as
+/// scanners by the table: only keyboards of known scanner makers, or those a technician names.
+///
+/// **Its lane**, whatever gave the role: the first configuration rule matching the device (by
+/// ids, or by node identity: the node, one of its links, or its device number), when the rule
+/// names the device in the role it has. A device no rule uses is "not used by any lane", and
+/// qfposd leaves it alone.
 struct DeviceClassifier: Sendable {
     let configuration: DevicesConfiguration
 
@@ -14,18 +21,46 @@ struct DeviceClassifier: Sendable {
             id: Self.identity(of: facts, transport: transport), role: .ignored, transport: transport, reason: "",
             subsystem: facts.subsystem, node: node, stablePath: Self.stablePath(of: facts), syspath: facts.syspath,
             vendorID: facts.vendorID, productID: facts.productID, serialNumber: facts.serialNumber,
-            vendor: facts.manufacturer, model: facts.product, isInitialized: facts.isInitialized)
+            vendor: facts.manufacturer, model: facts.product, isInitialized: facts.isInitialized,
+            deviceNumber: facts.deviceNumber, links: facts.devlinks)
+        let rule = configuration.rule(for: info, links: facts.devlinks)
 
+        let classified: DeviceInfo?
         if let role = facts.properties["QFPOS_ROLE"].flatMap(DeviceRole.init(rawValue:)) {
             let detail = facts.properties["QFPOS_REASON"].map { ": \($0)" } ?? ""
-            return settle(&info, role: role, reason: "udev rule QFPOS_ROLE=\(role.rawValue)\(detail)", facts: facts)
+            classified = settle(
+                &info, role: role, reason: "udev rule QFPOS_ROLE=\(role.rawValue)\(detail)", facts: facts,
+                isNamed: true)
+        } else if let rule {
+            classified = settle(
+                &info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts,
+                isNamed: true)
+        } else {
+            classified = builtIn(&info, facts: facts)
         }
-        if let rule = configuration.rule(for: info, links: facts.devlinks) {
-            info.configurationRule = rule.name
-            return settle(
-                &info, role: rule.role, reason: "config rule '\(rule.name)' (\(rule.match.summary))", facts: facts)
+        guard var device = classified else { return nil }
+        Self.assignLane(&device, rule: rule)
+        return device
+    }
+
+    /// Gives the device the matching rule's lane when the rule names it in the role it has.
+    static func assignLane(_ device: inout DeviceInfo, rule: DeviceRule?) {
+        device.configurationRule = nil
+        device.lane = nil
+        guard let rule else {
+            device.laneReason = "\(DeviceInfo.unusedReason): no lane's match or path names it"
+            return
         }
-        return builtIn(&info, facts: facts)
+        guard device.role == rule.role else {
+            let role = device.role == .ignored ? "it is ignored" : "it is a \(device.role.rawValue)"
+            device.laneReason =
+                "\(DeviceInfo.unusedReason): \(rule.laneReason) names a \(rule.role.rawValue), but \(role) "
+                + "(\(device.reason))"
+            return
+        }
+        device.configurationRule = rule.name
+        device.lane = rule.lane
+        device.laneReason = rule.laneReason
     }
 
     private func builtIn(_ info: inout DeviceInfo, facts: DeviceFacts) -> DeviceInfo? {
@@ -62,8 +97,11 @@ struct DeviceClassifier: Sendable {
         return info
     }
 
-    /// Applies a role, refusing combinations the transport cannot serve.
-    private func settle(_ info: inout DeviceInfo, role: DeviceRole, reason: String, facts: DeviceFacts) -> DeviceInfo? {
+    /// Applies a role, refusing combinations the transport cannot serve. `isNamed`: a udev or
+    /// configuration rule gave the role (a refused hidraw node is then reported, not dropped).
+    private func settle(
+        _ info: inout DeviceInfo, role: DeviceRole, reason: String, facts: DeviceFacts, isNamed: Bool = false
+    ) -> DeviceInfo? {
         info.role = role
         info.reason = reason
         switch (role, facts.subsystem) {
@@ -72,7 +110,7 @@ struct DeviceClassifier: Sendable {
             info.reason = reason + "; not a keyboard-capable event node"
         case (.scanner, "hidraw") where !hasPOSUsagePage(facts):
             // A keyboard-wedge scanner also has a hidraw node; it is read through evdev.
-            guard facts.properties["QFPOS_ROLE"] != nil || info.configurationRule != nil else { return nil }
+            guard isNamed else { return nil }
             info.role = .ignored
             info.reason = reason + "; hidraw without the HID POS usage page (read through its keyboard node)"
         case (.printer, "input"), (.printer, "hidraw"):
@@ -86,10 +124,18 @@ struct DeviceClassifier: Sendable {
         return info
     }
 
+    /// Whether a configured path (a udev link or a static path) names the node: itself, a link
+    /// of it, or a path with its device number.
     private func isNamedByPath(_ facts: DeviceFacts) -> Bool {
         configuration.devices.contains { rule in
-            guard case .devicePath(let path) = rule.match else { return false }
-            return path == facts.devnode || facts.devlinks.contains(path)
+            switch rule.match {
+            case .devicePath(let path), .staticPath(let path):
+                if path == facts.devnode || facts.devlinks.contains(path) { return true }
+                guard let number = facts.deviceNumber else { return false }
+                return DeviceNumber.ofCharacterDevice(atPath: path) == number
+            default:
+                return false
+            }
         }
     }
 

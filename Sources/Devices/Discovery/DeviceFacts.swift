@@ -7,6 +7,8 @@ struct DeviceFacts: Sendable, Equatable {
     var subsystem: String
     var sysname: String
     var devnode: String?
+    /// The node's identity (major:minor).
+    var deviceNumber: DeviceNumber?
     var properties: [String: String] = [:]
     var devlinks: [String] = []
     var isInitialized = false
@@ -40,6 +42,7 @@ struct DeviceFacts: Sendable, Equatable {
         }
         self.init(syspath: syspath, subsystem: subsystem, sysname: sysname, devnode: device.devnode)
         isInitialized = device.isInitialized
+        deviceNumber = device.deviceNumber
         devlinks = device.devlinks
         for name in [
             "QFPOS_ROLE", "QFPOS_REASON", "ID_VENDOR_ID", "ID_MODEL_ID", "ID_SERIAL_SHORT", "ID_VENDOR", "ID_MODEL",

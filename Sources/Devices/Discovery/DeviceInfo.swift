@@ -32,14 +32,26 @@ public struct DeviceInfo: Sendable, Equatable, Hashable {
     public var model: String?
     /// Whether udev had processed the device (false under a testbed or before udev finished).
     public var isInitialized: Bool
-    /// The name of the configuration rule that matched, if any (its scanner settings apply).
+    /// The name of the configuration rule that uses the device, if any: it matched the device
+    /// and names it in the role the device has (its scanner settings apply, its lane reads it).
     public var configurationRule: String?
+    /// The node's identity (`st_rdev`), for nodes udev reports and static paths naming a node:
+    /// every path with this number is this device.
+    public var deviceNumber: DeviceNumber?
+    /// The node's symlinks (`/dev/serial/by-id/…`, `/dev/qfpos/scanner-…`).
+    public var links: [String]
+    /// The lane using the device (the configuration rule's lane), if any.
+    public var lane: String?
+    /// Why the device has its lane ("lane front: config rule …"), or why it has none
+    /// ("not used by any lane: …").
+    public var laneReason: String
 
     public init(
         id: String, role: DeviceRole, transport: DeviceTransport, reason: String, subsystem: String, node: String,
         stablePath: String? = nil, syspath: String? = nil, vendorID: UInt16? = nil, productID: UInt16? = nil,
         serialNumber: String? = nil, vendor: String? = nil, model: String? = nil, isInitialized: Bool = true,
-        configurationRule: String? = nil
+        configurationRule: String? = nil, deviceNumber: DeviceNumber? = nil, links: [String] = [],
+        lane: String? = nil, laneReason: String = DeviceInfo.unusedReason
     ) {
         self.id = id
         self.role = role
@@ -56,7 +68,18 @@ public struct DeviceInfo: Sendable, Equatable, Hashable {
         self.model = model
         self.isInitialized = isInitialized
         self.configurationRule = configurationRule
+        self.deviceNumber = deviceNumber
+        self.links = links
+        self.lane = lane
+        self.laneReason = laneReason
     }
+
+    /// What `laneReason` starts with for a device no lane uses; qfposd leaves such a device
+    /// alone (a scanner is not opened, a keyboard not grabbed).
+    public static let unusedReason = "not used by any lane"
+
+    /// Whether a configuration rule (a lane) uses the device: only such scanners are read.
+    public var isUsed: Bool { configurationRule != nil }
 
     /// `vendor:product` in lower-case hex (`0c2e:0b61`), or nil without USB ids.
     public var usbID: String? {
@@ -93,7 +116,7 @@ extension UInt16 {
 extension DeviceInfo: Codable {
     private enum CodingKeys: String, CodingKey {
         case id, role, transport, reason, subsystem, node, stablePath, syspath, vendorID, productID, serialNumber
-        case vendor, model, isInitialized = "initialized", configurationRule
+        case vendor, model, isInitialized = "initialized", configurationRule, deviceNumber, links, lane, laneReason
     }
 
     /// The JSON of `qfposd --list-devices --json`: USB ids as four hex digits, absent fields omitted.
@@ -114,6 +137,10 @@ extension DeviceInfo: Codable {
         try container.encodeIfPresent(model, forKey: .model)
         try container.encode(isInitialized, forKey: .isInitialized)
         try container.encodeIfPresent(configurationRule, forKey: .configurationRule)
+        try container.encodeIfPresent(deviceNumber, forKey: .deviceNumber)
+        if !links.isEmpty { try container.encode(links, forKey: .links) }
+        try container.encodeIfPresent(lane, forKey: .lane)
+        try container.encode(laneReason, forKey: .laneReason)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -139,6 +166,10 @@ extension DeviceInfo: Codable {
             vendor: try container.decodeIfPresent(String.self, forKey: .vendor),
             model: try container.decodeIfPresent(String.self, forKey: .model),
             isInitialized: try container.decodeIfPresent(Bool.self, forKey: .isInitialized) ?? true,
-            configurationRule: try container.decodeIfPresent(String.self, forKey: .configurationRule))
+            configurationRule: try container.decodeIfPresent(String.self, forKey: .configurationRule),
+            deviceNumber: try container.decodeIfPresent(DeviceNumber.self, forKey: .deviceNumber),
+            links: try container.decodeIfPresent([String].self, forKey: .links) ?? [],
+            lane: try container.decodeIfPresent(String.self, forKey: .lane),
+            laneReason: try container.decodeIfPresent(String.self, forKey: .laneReason) ?? Self.unusedReason)
     }
 }

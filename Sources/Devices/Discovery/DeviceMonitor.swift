@@ -46,10 +46,11 @@ public final class DeviceMonitor: @unchecked Sendable {
             let monitor = try UdevMonitor(context: context, subsystems: Self.subsystems)
             self.context = context
             self.monitor = monitor
-            for device in configuration.staticDevices { publish(.added(device)) }
             for device in try DeviceScan.scan(context: context, classifier: classifier) {
                 publish(.added(device))
             }
+            // Static paths last: one naming a node udev reports is that device, not a second one.
+            reconcileStaticDevices()
             let source = DispatchSource.makeReadSource(fileDescriptor: monitor.fileDescriptor, queue: queue)
             source.setEventHandler { [weak self] in self?.drainMonitor() }
             // The monitor (and its socket) must outlive the source: closing a descriptor a
@@ -141,7 +142,10 @@ public final class DeviceMonitor: @unchecked Sendable {
         }
         switch action {
         case "remove":
-            if let info = known.removeValue(forKey: syspath) { publish(.removed(info)) }
+            if let info = known.removeValue(forKey: syspath) {
+                publish(.removed(info))
+                reconcileStaticDevices()
+            }
         default:
             let info = DeviceFacts(device: device).flatMap(classifier.classify)
             update(syspath: syspath, to: info)
@@ -156,15 +160,34 @@ public final class DeviceMonitor: @unchecked Sendable {
     private func update(syspath: String, to info: DeviceInfo?) {
         switch (known[syspath], info) {
         case (nil, let info?):
+            reconcileStaticDevices(with: info)  // a static path naming this node is withdrawn first
             publish(.added(info))
         case (let old?, let info?) where old != info:
+            reconcileStaticDevices(with: info)
             publish(.changed(info))
         case (let old?, nil):
             known.removeValue(forKey: syspath)
             publish(.removed(old))
+            reconcileStaticDevices()
         default:
             break
         }
+    }
+
+    /// Lists each static device (a configured path) unless udev reports the node it names, so
+    /// that one node is one device with one reader: withdrawn (`.removed`) when udev reports
+    /// its node, listed again (`.added`) when udev no longer does. `incoming` is a udev device
+    /// about to be published.
+    private func reconcileStaticDevices(with incoming: DeviceInfo? = nil) {
+        var discovered = known.filter { $0.value.subsystem != "config" }
+        if let incoming, let syspath = incoming.syspath { discovered[syspath] = incoming }
+        let wanted = configuration.staticDevices(besides: Array(discovered.values))
+        let wantedIDs = Set(wanted.map(\.id))
+        for (key, device) in known where device.subsystem == "config" && !wantedIDs.contains(device.id) {
+            known.removeValue(forKey: key)
+            publish(.removed(device))
+        }
+        for device in wanted where known[device.id] == nil { publish(.added(device)) }
     }
 
     private func publish(_ event: DeviceEvent) {

@@ -56,6 +56,11 @@ final class UdevDevice {
     var subsystem: String? { udev_device_get_subsystem(handle).map { String(cString: $0) } }
     var devtype: String? { udev_device_get_devtype(handle).map { String(cString: $0) } }
     var devnode: String? { udev_device_get_devnode(handle).map { String(cString: $0) } }
+    /// The node's device number; nil for devices without a node. Wraps `udev_device_get_devnum`.
+    var deviceNumber: DeviceNumber? {
+        let number = udev_device_get_devnum(handle)
+        return number == 0 ? nil : DeviceNumber(number)
+    }
     /// The uevent action (`add`, `remove`, `change`, `bind`, …) for monitor events.
     var action: String? { udev_device_get_action(handle).map { String(cString: $0) } }
     /// Whether udev processed the device (its rules ran). False under a umockdev testbed.

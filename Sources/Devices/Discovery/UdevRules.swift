@@ -2,7 +2,9 @@
 /// and for what the daemon recognises without them. A test compares the committed file with
 /// `render()`.
 public enum UdevRules {
-    /// The group owning scanner and printer nodes (the service user's group).
+    /// The group owning scanner and printer nodes: the service user's own group. The till's
+    /// user is not in it (it reaches the control socket through its own group), so it cannot
+    /// read customers' payment codes from the nodes.
     public static let group = "qfpos"
 
     /// The rules file's text.
@@ -55,10 +57,12 @@ public enum UdevRules {
             "SUBSYSTEMS==\"usb\", IMPORT{builtin}=\"usb_id\"",
             "# ModemManager must not probe CDC-ACM scanners (it would send AT commands to them).",
             "SUBSYSTEM==\"tty\", ENV{ID_MM_DEVICE_IGNORE}=\"1\"",
-            "# The desktop must not read a scanner's keys; qfpos also grabs the node exclusively.",
-            "ENV{QFPOS_ROLE}==\"scanner\", SUBSYSTEM==\"input\", ENV{LIBINPUT_IGNORE_DEVICE}=\"1\"",
-            "# The service user reads and writes them.",
+            "# Scanner keyboards stay visible to the desktop: one no lane uses may be the till's own product",
+            "# scanner. qfposd grabs (EVIOCGRAB) the ones a lane uses, so their codes reach qfposd only.",
+            "# Only the service's group reads and writes the nodes (the till's user is not in it); input and",
+            "# hidraw nodes are read-only to it: qfposd reads them and never writes.",
             "GROUP=\"\(group)\", MODE=\"0660\"",
+            "SUBSYSTEM==\"input|hidraw\", MODE=\"0640\"",
             "# Stable names: /dev/qfpos/scanner-<serial>, /dev/qfpos/printer-<serial>.",
             "ENV{QFPOS_ROLE}==\"scanner\", SUBSYSTEM==\"tty\", SYMLINK+=\"qfpos/scanner-$env{ID_SERIAL}\"",
             "ENV{QFPOS_ROLE}==\"scanner\", SUBSYSTEM==\"input\", SYMLINK+=\"qfpos/scanner-$env{ID_SERIAL}-event\"",

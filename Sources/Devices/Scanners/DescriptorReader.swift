@@ -17,9 +17,12 @@ final class DescriptorReader: @unchecked Sendable {
     ///     each read returns one whole report).
     ///   - onBytes: called with each chunk read.
     ///   - onEnd: called once when the device went away (EOF, EIO, ENODEV), with the errno.
+    ///   - willClose: called with the descriptor just before it is closed (a serial port leaves
+    ///     exclusive mode there).
     init(
         descriptor: Int32, queue: DispatchQueue, chunkSize: Int = 4096,
-        onBytes: @escaping (UnsafeRawBufferPointer) -> Void, onEnd: @escaping (Int32) -> Void
+        onBytes: @escaping (UnsafeRawBufferPointer) -> Void, onEnd: @escaping (Int32) -> Void,
+        willClose: ((Int32) -> Void)? = nil
     ) {
         self.descriptor = descriptor
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
@@ -44,6 +47,7 @@ final class DescriptorReader: @unchecked Sendable {
         }
         let closed = self.closed
         source.setCancelHandler {
+            willClose?(descriptor)
             close(descriptor)
             buffer.deallocate()
             closed.signal()

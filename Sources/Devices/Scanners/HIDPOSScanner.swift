@@ -21,6 +21,9 @@ public final class HIDPOSScanner: Scanner, @unchecked Sendable {
         self.decoder = HIDPOSReportDecoder(capacity: settings.maximumLength + 3)
     }
 
+    /// hidraw has no exclusive mode: other readers of the node see the same reports.
+    public var access: ScannerAccess { ScannerAccess() }
+
     public func start() throws {
         let descriptor = try ScannerReadLoop.openInputNode(path)
         loop.start(

@@ -1,6 +1,7 @@
 import CLinuxShims
 import Glibc
 import Logging
+import Synchronization
 
 /// A USB HID keyboard-wedge scanner read through evdev (`/dev/input/event*`): grabbed
 /// exclusively (`EVIOCGRAB`) so that no code reaches the till's keyboard focus, key codes turned
@@ -18,6 +19,8 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
     // Confined to the loop's queue.
     private var decoder: KeyboardWedgeDecoder
     private var pending: [UInt8] = []
+    /// Whether `start` grabbed the device; set before reading starts, read from anywhere after.
+    private let grabbed = Mutex(false)
 
     /// Size of `struct input_event`: a `struct timeval`, u16 type, u16 code, s32 value.
     static let eventSize = MemoryLayout<timeval>.size + 8
@@ -40,10 +43,15 @@ public final class KeyboardWedgeScanner: Scanner, @unchecked Sendable {
             timeout: .milliseconds(settings.interCharacterTimeoutMilliseconds))
     }
 
+    /// Grabbed unless the grab failed and `requiresExclusiveGrab` let it read anyway.
+    public var access: ScannerAccess { ScannerAccess(isGrabbed: grabbed.withLock { $0 }) }
+
     public func start() throws {
         // umockdev emulates evdev nodes with a pty, which the loop puts in raw mode.
         let descriptor = try ScannerReadLoop.openInputNode(path)
-        if CLinuxShims_evdev_grab(descriptor, 1) != 0 {
+        let isGrabbed = CLinuxShims_evdev_grab(descriptor, 1) == 0
+        grabbed.withLock { $0 = isGrabbed }
+        if !isGrabbed {
             let error = errno
             if settings.requiresExclusiveGrab {
                 close(descriptor)

@@ -65,10 +65,12 @@ final class ScannerReadLoop: @unchecked Sendable {
     ///   - onBytes: the scanner's framing, called with each chunk read.
     ///   - onTimeout: called when the inter-character timeout expires; no timer without it.
     ///   - onEnd: resets the scanner's framing when the device went away, before the notice.
+    ///   - willClose: gives the device back (a serial port's exclusive mode) just before the
+    ///     descriptor is closed.
     func start(
         descriptor: Int32, chunkSize: Int = 4096, details: Logger.Metadata = [:],
         onBytes: @escaping (UnsafeRawBufferPointer) -> Void, onTimeout: (() -> Void)? = nil,
-        onEnd: @escaping () -> Void = {}
+        onEnd: @escaping () -> Void = {}, willClose: ((Int32) -> Void)? = nil
     ) {
         queue.sync {
             if let onTimeout {
@@ -80,7 +82,7 @@ final class ScannerReadLoop: @unchecked Sendable {
             }
             let reader = DescriptorReader(
                 descriptor: descriptor, queue: queue, chunkSize: chunkSize, onBytes: onBytes,
-                onEnd: { [weak self] error in self?.ended(error, reset: onEnd) })
+                onEnd: { [weak self] error in self?.ended(error, reset: onEnd) }, willClose: willClose)
             self.reader = reader
             reader.resume()
         }

@@ -1,3 +1,4 @@
+import CLinuxShims
 import Glibc
 
 /// Opens and configures a serial line with termios: raw mode, speed, data bits, parity, stop
@@ -46,20 +47,61 @@ enum SerialPort {
         }
     }
 
-    /// Opens `path` non-blocking, without becoming its controlling terminal, and configures it.
-    /// Returns the descriptor; the caller owns it.
+    /// Opens `path` non-blocking, without becoming its controlling terminal, takes it for this
+    /// reader alone (`claimExclusively`) and configures it. Returns the descriptor; the caller
+    /// owns it and gives the port back with `release` before closing it.
+    /// - Throws: `busy` when another reader holds the port, `openFailed`, `serialConfigurationFailed`.
     static func open(_ path: String, settings: ScannerSettings) throws -> Int32 {
         let descriptor = Glibc.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw DevicesError(.openFailed, "cannot open \(path)", systemError: errno)
+            let error = errno
+            if error == EBUSY { throw busy(path) }
+            throw DevicesError(.openFailed, "cannot open \(path)", systemError: error)
+        }
+        do {
+            try claimExclusively(descriptor, path: path)
+        } catch {
+            close(descriptor)  // the exclusive mode, if set, is another reader's: not ours to release
+            throw error
         }
         do {
             try configure(descriptor, settings: settings, path: path)
         } catch {
+            release(descriptor)
             close(descriptor)
             throw error
         }
         return descriptor
+    }
+
+    /// Puts the port in exclusive mode (`TIOCEXCL`), after checking that no other reader holds
+    /// it so: while it is, every other `open` of the port fails with EBUSY, so no second reader
+    /// can take half of a code's bytes. The check comes first because the kernel lets a process
+    /// with CAP_SYS_ADMIN (root) open an exclusive port anyway.
+    static func claimExclusively(_ descriptor: Int32, path: String) throws {
+        switch CLinuxShims_tty_is_exclusive(descriptor) {
+        case 0:
+            break
+        case 1:
+            throw busy(path)
+        default:
+            throw DevicesError(.serialConfigurationFailed, "\(path) is not a terminal", systemError: errno)
+        }
+        guard CLinuxShims_tty_set_exclusive(descriptor, 1) == 0 else {
+            throw DevicesError(.serialConfigurationFailed, "cannot open \(path) exclusively", systemError: errno)
+        }
+    }
+
+    /// Takes the port out of exclusive mode before its descriptor is closed. A USB port's last
+    /// close clears the mode anyway; a port some other descriptor keeps open (a pty standing in
+    /// for a scanner) would otherwise stay exclusive, and refuse this reader's next open.
+    static func release(_ descriptor: Int32) {
+        _ = CLinuxShims_tty_set_exclusive(descriptor, 0)
+    }
+
+    private static func busy(_ path: String) -> DevicesError {
+        DevicesError(
+            .busy, "\(path) is held exclusively by another reader (see `fuser -v \(path)`)", systemError: EBUSY)
     }
 
     /// Puts the line in raw mode with the settings' parameters (`tcsetattr`).

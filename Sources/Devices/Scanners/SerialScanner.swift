@@ -32,13 +32,19 @@ public final class SerialScanner: Scanner, @unchecked Sendable {
             terminator: settings.terminator?.bytes ?? [], capacity: settings.maximumLength + affixes)
     }
 
+    /// A started serial scanner holds its port exclusively (`TIOCEXCL`).
+    public var access: ScannerAccess { ScannerAccess(isExclusive: true) }
+
+    /// Opens the port exclusively (`SerialPort.open`: `busy` when another reader holds it) and
+    /// starts reading.
     public func start() throws {
         let descriptor = try SerialPort.open(path, settings: settings)
         loop.start(
-            descriptor: descriptor, details: ["serial.baud": "\(settings.baudRate)"],
+            descriptor: descriptor, details: ["serial.baud": "\(settings.baudRate)", "serial.exclusive": "true"],
             onBytes: { [weak self] bytes in self?.received(bytes) },
             onTimeout: { [weak self] in self?.timedOut() },
-            onEnd: { [weak self] in _ = self?.decoder.flush() })
+            onEnd: { [weak self] in _ = self?.decoder.flush() },
+            willClose: { SerialPort.release($0) })
     }
 
     /// Stops reading and closes the device; returns once it is closed. Must not be called from

@@ -1,4 +1,5 @@
 import Configuration
+import Devices
 import Foundation
 import QFPay
 import Synchronization
@@ -209,6 +210,13 @@ public enum ConfigurationLoader {
             problems.add(.error, key: "control.socket_path", "must be an absolute path")
         } else if socketPath.utf8.count >= 108 {
             problems.add(.error, key: "control.socket_path", "is longer than a Unix socket path may be (107 bytes)")
+        }
+        if let group = configuration.control.group, group == UdevRules.group {
+            problems.add(
+                .warning, key: "control.group",
+                "is \(group.debugDescription), the group the udev rules give the scanners' nodes: a till user in it "
+                    + "could read customers' payment codes from them; use a group of its own "
+                    + "(\(DaemonConfiguration.tillGroup.debugDescription))")
         }
         if configuration.control.maximumConnections < 1 {
             problems.add(.error, key: "control.max_connections", "must be at least 1")

@@ -61,7 +61,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// The control socket for the till.
     public struct Control: Sendable, Hashable {
         public var socketPath: String
-        /// The group given to the socket and its directory; `nil` keeps the daemon's group.
+        /// The group given to the socket and its directory (the till's user joins it); `nil`
+        /// keeps the daemon's group. Not the daemon's own group, which owns the scanners' nodes.
         public var group: String?
         /// When set, only these uids (and root) may connect.
         public var allowedUIDs: [UInt32]?
@@ -91,6 +92,9 @@ extension DaemonConfiguration {
     public static let defaultPath = "/etc/qfpos/qfposd.yaml"
     /// The default control socket.
     public static let defaultSocketPath = "/run/qfpos/control.sock"
+    /// The control socket's group in the shipped units and example configuration: the till's
+    /// user joins it, and only it (the daemon's own group `qfpos` owns the device nodes).
+    public static let tillGroup = "qfpos-till"
     /// Base URLs of QFPay's hosts for Japan, from the specification.
     public static let gatewayURLs = [
         "production": "https://openapi.qfpay.com",

@@ -1,19 +1,19 @@
 /// Writes evemu event scripts (`E: sec.usec type code value`) of a scanner typing text, as
 /// evemu-record would capture them from a USB keyboard-wedge scanner.
-enum EvemuScript {
+public enum EvemuScript {
     /// Keyboard layouts the scripts can type in.
-    enum Layout {
+    public enum Layout: Sendable {
         case us
         case jp
     }
 
     /// evdev key codes.
-    static let keyLeftShift: UInt16 = 42
-    static let keyEnter: UInt16 = 28
-    static let keyTab: UInt16 = 15
+    public static let keyLeftShift: UInt16 = 42
+    public static let keyEnter: UInt16 = 28
+    public static let keyTab: UInt16 = 15
 
     /// The key (and whether Shift is held) typing a character in a layout.
-    static func key(for character: Character, layout: Layout) -> (code: UInt16, shift: Bool)? {
+    public static func key(for character: Character, layout: Layout) -> (code: UInt16, shift: Bool)? {
         let digits: [Character: UInt16] = [
             "1": 2, "2": 3, "3": 4, "4": 5, "5": 6, "6": 7, "7": 8, "8": 9, "9": 10, "0": 11,
         ]
@@ -52,7 +52,7 @@ enum EvemuScript {
 
     /// Press and release events for `text` followed by Enter (or Tab), `gap` seconds between keys,
     /// with a pause of `pauseBefore` seconds before the character at that index.
-    static func typing(
+    public static func typing(
         _ text: String, layout: Layout, end: UInt16? = keyEnter, start: Double = 100.0, gap: Double = 0.0005,
         pause: (index: Int, seconds: Double)? = nil
     ) -> String {
