@@ -639,9 +639,12 @@ public struct SaleStateMachine: Sendable {
     }
 
     /// A refund that did not go through. The till's own refund ends there (the sale stays paid,
-    /// the code says why). An automatic refund (money kept for a cancelled sale) is tried again a
-    /// bounded number of times when the refusal is temporary; then, or at once when it is final,
-    /// the sale needs attention and the payment is checked on the slow schedule.
+    /// the code says why). An automatic refund (money kept for a cancelled sale) is tried again,
+    /// each time with a new order number and only after the payment is checked, at most
+    /// `automaticRefundAttempts` times in all: soon when the refusal is temporary (1265 at 00:31
+    /// JST), on the slow schedule when it is not (the sale then needs attention at once). Once every
+    /// attempt is spent, the slow checks only ask about the payment: a refund made by hand or a
+    /// reversal resolves the sale.
     private mutating func refundFailed(
         _ refund: RefundOrder, respcd: String?, message: String?, outcome: AnswerOutcome, now: Date
     ) -> Action {
@@ -658,14 +661,15 @@ public struct SaleStateMachine: Sendable {
         let next = RefundOrder(outTradeNo: "\(order.outTradeNo)R\(refundsIssued)", amount: refund.amount)
         let temporary = outcome == .retryLater
         let exhausted = automaticRefundFailures >= policy.automaticRefundAttempts
+        // 1125 "already refunded": only a check of the payment can say what is left to do.
+        let alreadyRefunded = respcd == "1125"
         if !temporary || exhausted { needsAttention = true }
-        // Once every attempt is spent, the slow checks only ask about the payment: a refund made
-        // by hand (or a reversal) resolves the sale; nothing is sent again on its own.
-        state = .refundHeld(next, retry: temporary && !exhausted)
+        state = .refundHeld(next, retry: !exhausted && !alreadyRefunded)
         let delay: Duration
-        if needsAttention {
-            // 1125 "already refunded": learn what the payment is now, soon.
-            delay = respcd == "1125" ? policy.unknownRetryDelay : policy.attentionInterval
+        if alreadyRefunded {
+            delay = policy.unknownRetryDelay
+        } else if needsAttention {
+            delay = policy.attentionInterval
         } else if respcd == "1265" {
             delay = max(policy.unknownRetryDelay, Self.untilRefundsReopen(after: now))
         } else {

@@ -1,11 +1,12 @@
 /// The specification's field rules, checked before anything is sent. Each failure is a
 /// `QFPayError` naming the field by its QFPay name.
 enum FieldValidation {
-    /// Characters the specification forbids in `goods_name` (section "goods_name"). The list's
-    /// Latin letters and hyphen are the full-width forms, which the full-width range below covers;
-    /// ASCII letters and `-` stay allowed (the specification's own sample sends `test`).
-    static let forbiddenGoodsNameCharacters: Set<Character> = Set(
-        "★☆$&¤§|°゜¨±·×÷ˇˉˊˋ˙―‖‥…‰′″※℃℅℉№℡"
+    /// Characters the specification lists as special in `goods_name` (section "goods_name"). The
+    /// list's Latin letters and hyphen are taken as the full-width forms (the specification's own
+    /// sample sends `test`); its modifier letters (ˇ ˉ ˊ ˋ ˙) are refused although Unicode calls
+    /// them letters.
+    static let listedGoodsNameCharacters: Set<Unicode.Scalar> = Set(
+        "★☆$&¤§|°゜¨±·×÷ˇˉˊˋ˙―‖‥…‰′″※℃℅℉№℡".unicodeScalars
     )
 
     static func outTradeNo(_ value: String, field: String = "out_trade_no") throws(QFPayError) {
@@ -43,24 +44,31 @@ enum FieldValidation {
                 .invalidField, "goods_name is \(value.utf8.count) bytes of UTF-8, at most 20 allowed", field: field,
                 rule: "goods_name.max_20_bytes")
         }
-        for character in value {
-            if forbiddenGoodsNameCharacters.contains(character) || isForbiddenScalar(character) {
-                throw QFPayError(
-                    .invalidField, "goods_name holds the special character \(String(character).debugDescription)",
-                    field: field, rule: "goods_name.no_special_characters")
-            }
+        if let special = value.unicodeScalars.first(where: isSpecialInGoodsName) {
+            throw QFPayError(
+                .invalidField,
+                "goods_name holds the special character \(String(special).debugDescription) "
+                    + "(U+\(String(special.value, radix: 16, uppercase: true))): letters, digits, spaces and - only",
+                field: field, rule: "goods_name.no_special_characters")
         }
     }
 
-    private static func isForbiddenScalar(_ character: Character) -> Bool {
-        character.unicodeScalars.contains { scalar in
-            let value = scalar.value
-            return value < 0x20 || value == 0x7F  // control characters
-                || (0x0370...0x03FF).contains(value)  // Greek
-                || (0x0400...0x04FF).contains(value)  // Cyrillic
-                || (0xFF01...0xFF60).contains(value)  // full-width ASCII forms and brackets
-                || (0xFFE0...0xFFEE).contains(value)  // full-width signs (￥ ￡ ￤)
-                || value > 0xFFFF  // emoji and other symbols beyond the basic plane
+    /// "Special character is not allowed", read strictly: "special characters include full-width
+    /// characters and symbols". A name may hold letters (not Greek or Cyrillic), digits, combining
+    /// marks, the ASCII space and `-`; every symbol, punctuation mark, full-width form, control
+    /// character and character beyond the basic plane (emoji) is special.
+    static func isSpecialInGoodsName(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar == " " || scalar == "-" { return false }
+        let value = scalar.value
+        if listedGoodsNameCharacters.contains(scalar) || value > 0xFFFF || value == 0x3000 { return true }
+        if (0x0370...0x03FF).contains(value) || (0x0400...0x04FF).contains(value) { return true }  // Greek, Cyrillic
+        if (0xFF01...0xFF60).contains(value) || (0xFFE0...0xFFEE).contains(value) { return true }  // full-width forms
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber,
+            .letterNumber, .nonspacingMark, .spacingMark, .enclosingMark:
+            return false
+        default:
+            return true  // punctuation, symbols, separators, controls, unassigned
         }
     }
 

@@ -415,28 +415,41 @@ struct SaleStateMachineTests {
         #expect(machine.status == .cancelled)
     }
 
-    @Test func anAutomaticRefundRefusedForGoodIsNotRepeatedAndTheSaleNeedsAttention() {
+    @Test func anAutomaticRefundRefusedIsRetriedOnlyOnTheSlowScheduleAndABoundedNumberOfTimes() {
         var machine = barcode()
         _ = machine.apply(scan, at: at(0))
         _ = machine.apply(.paymentAnswered(waiting), at: at(0))
         _ = machine.apply(.cancelRequested, at: at(20))
         _ = machine.apply(.closeAnswered(GatewayAnswer(respcd: "1297", outcome: .unsupported)), at: at(20))
         _ = machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(21))
-        let first = RefundOrder(outTradeNo: "20260101000000000123R1", amount: 1000)
+        var refund = RefundOrder(outTradeNo: "20260101000000000123R1", amount: 1000)
         let missing = GatewayAnswer(respcd: "1143", outcome: .failed, meaning: "the order does not exist")
-        let action = machine.apply(.refundAnswered(first, missing), at: at(22))
-        #expect(action.journal && action.request == nil)
-        #expect(action.timer == policy.attentionInterval)
-        #expect(machine.status == .needsAttention)
-        // The slow check queries the payment; while it reads paid, no refund is sent again.
-        #expect(machine.apply(.timerFired, at: at(622)) == .init(request: .query))
-        #expect(
-            machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(622))
-                == .init(timer: policy.attentionInterval))
-        // Refunded by hand at QFPay: resolved.
-        _ = machine.apply(.timerFired, at: at(1222))
-        #expect(machine.apply(.queried(.refunded), at: at(1222)).journal)
+        var now = 22.0
+        var refunds = 1
+        while true {
+            let action = machine.apply(.refundAnswered(refund, missing), at: at(now))
+            #expect(action.journal && action.request == nil)
+            #expect(action.timer == policy.attentionInterval, "never sooner than the slow schedule")
+            #expect(machine.status == .needsAttention)
+            now += Double(policy.attentionInterval.components.seconds)
+            // The slow check asks about the payment first; while it reads paid, one more refund.
+            #expect(machine.apply(.timerFired, at: at(now)) == .init(request: .query))
+            let check = machine.apply(.queried(.succeeded(syssn: "SYS1", amount: 1000)), at: at(now))
+            guard case .refund(let next)? = check.request else {
+                #expect(check == .init(timer: policy.attentionInterval))
+                break
+            }
+            #expect(next.outTradeNo != refund.outTradeNo, "a new order number each time")
+            refund = next
+            refunds += 1
+        }
+        #expect(refunds == policy.automaticRefundAttempts)
+        // Refunded by hand at QFPay: resolved, nothing kept.
+        now += Double(policy.attentionInterval.components.seconds)
+        _ = machine.apply(.timerFired, at: at(now))
+        #expect(machine.apply(.queried(.refunded), at: at(now)).journal)
         #expect(machine.status == .cancelled)
+        #expect(machine.refundableAmount == 0)
     }
 
     @Test func anAutomaticRefundRefusedAtNightIsRetriedWhenRefundsReopenABoundedNumberOfTimes() {

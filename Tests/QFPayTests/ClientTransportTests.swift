@@ -25,7 +25,8 @@ import Testing
     }
 
     let payment = PaymentRequest.barcode(
-        outTradeNo: "P1", amount: 1200, authCode: AuthCode("134676275354204254"), goodsName: "缶 1+1=2% 珈琲",
+        outTradeNo: "P1", amount: 1200, authCode: AuthCode("134676275354204254"), goodsName: "缶 珈琲 tea",
+        udid: "till+1=2%&3",
         transactionTime: TransactionTime(text: "2026-11-27 09:35:12"))
 
     @Test func aPaymentGoesOutSignedAndFormEncodedAndItsVerifiedAnswerParses() async throws {
@@ -43,7 +44,8 @@ import Testing
         #expect(request.headers["x-qf-appcode"] == "APPCODE")
         #expect(request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true)
         let parameters = SignedRequest.formDecode(String(decoding: request.body, as: UTF8.self))
-        #expect(parameters["goods_name"] == "缶 1+1=2% 珈琲")
+        #expect(parameters["goods_name"] == "缶 珈琲 tea")
+        #expect(parameters["udid"] == "till+1=2%&3")
         #expect(parameters["auth_code"] == "134676275354204254")
         #expect(Signer(key: Fixtures.key).verifies(parameters: parameters, signature: request.headers["x-qf-sign"]))
     }

@@ -38,8 +38,8 @@ func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_
             for signType in DigestAlgorithm.allCases {
                 for wallet in Wallet.allCases {
                     var request = Self.barcode(.success, wallet: wallet)
-                    request.goodsName = "缶 1+1=2% 茶"
-                    request.udid = "till-01"
+                    request.goodsName = "缶 珈琲 tea"
+                    request.udid = "till+1=2%&3"
                     let response = try answered(await Self.client(sandbox, signType: signType).pay(request))
                     #expect(response.respcd == .success)
                     #expect(response.payType == wallet.barcodePayType)
@@ -48,7 +48,7 @@ func answered<R>(_ result: GatewayResult<R>, sourceLocation: SourceLocation = #_
                     let syssn = try #require(response.syssn)
                     let order = try #require(sandbox.ledger.order(syssn: syssn))
                     #expect(order.state == .paid)
-                    #expect(order.goodsName == "缶 1+1=2% 茶")
+                    #expect(order.goodsName == "缶 珈琲 tea")
                 }
             }
         }

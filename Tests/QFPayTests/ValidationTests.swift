@@ -37,7 +37,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "缶コーヒー★", "Café §", "price $5", "Fish & Chips", "α-test", "Ｔｅａ", "ｂｏｏｋ", "温度℃", "tea 😀",
+        "缶コーヒー★", "Café §", "price $5", "Fish & Chips", "α-test", "Ｔｅａ", "ｂｏｏｋ", "温度℃", "tea 😀", "1+1=2%",
+        "缶・茶", "Tea (hot)", "商品名1:缶",
     ])
     func goodsNameWithSpecialCharactersIsRefused(_ name: String) {
         let error = paymentError(barcode(goodsName: name))
@@ -53,7 +54,7 @@ import Testing
         #expect(error?.rule == "goods_name.max_20_bytes")
     }
 
-    @Test(arguments: ["缶コーヒー", "test", "商品名1:缶", "Green tea 500ml", "12345678901234567890", "お茶とパン"])
+    @Test(arguments: ["缶コーヒー", "test", "商品名1 缶", "Green tea 500ml", "12345678901234567890", "お茶とパン", "Café-Bar"])
     func plainGoodsNamesUpTo20BytesAreAccepted(_ name: String) {
         #expect(paymentError(barcode(goodsName: name)) == nil)
     }
