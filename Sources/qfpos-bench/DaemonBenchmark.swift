@@ -11,7 +11,7 @@ import TestSupport
 func runDaemonBenchmark() async throws {
     report("== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes)")
     let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
-    let sandbox = try await SandboxServer.start(.testing(), logger: logger)
+    let sandbox = try await SandboxServer.start(.benchmark, logger: logger)
     defer { Task { await sandbox.stop() } }
     let bench = try DaemonBench(baseURL: sandbox.baseURL.absoluteString)
     defer { bench.remove() }
@@ -112,6 +112,9 @@ struct DaemonBench: Sendable {
               app_code: \(SandboxTestCredentials.appCode)
               mchid: \(SandboxTestCredentials.mchid)
               key_file: \(directory)/key
+              # The benchmark's sandbox has no rate limit: 10,000 sales, not QFPay's 400 a minute.
+              requests_per_second: 1000000
+              requests_per_minute: 60000000
             shop:
               name: Bench
             lanes:

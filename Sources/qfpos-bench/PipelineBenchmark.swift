@@ -38,7 +38,7 @@ func runPipelineBenchmark() async throws {
             journalOnly.commitCount, Double(journalOnly.commitCount) / Double(sales),
             try journalOnly.synchronousSetting()))
 
-    try await withSandbox { server in
+    try await withSandbox(configure: { $0.rateLimits = nil }) { server in
         let configuration = QFPayConfiguration(
             environment: .custom(server.baseURL), appCode: SandboxTestCredentials.appCode,
             key: Secret(SandboxTestCredentials.key), merchantID: SandboxTestCredentials.mchid)

@@ -29,7 +29,7 @@ func runQFPayBenchmark() async throws {
     print("qfpay: sign+encode payment   \(rate(signings, signingTime)) requests/s (\(bytes / signings) bytes each)")
 
     let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
-    let sandbox = try await SandboxServer.start(.testing(), logger: logger)
+    let sandbox = try await SandboxServer.start(.benchmark, logger: logger)
     var configuration = offline
     configuration.baseURL = sandbox.baseURL
     let client = QFPayClient(

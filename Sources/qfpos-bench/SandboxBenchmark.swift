@@ -10,7 +10,7 @@ import TestSupport
 func runSandboxBenchmark() async throws {
     let requests = 2_000
     let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
-    let sandbox = try await SandboxServer.start(.testing(), logger: logger)
+    let sandbox = try await SandboxServer.start(.benchmark, logger: logger)
     let client = SandboxTestClient(sandbox)
     print("sandbox round trips, \(requests) requests each (signed request -> verified answer):")
 

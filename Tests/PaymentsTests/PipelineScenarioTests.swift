@@ -58,8 +58,9 @@ struct PipelineScenarioTests {
             #expect(order.chargedAmount == 0)
             let closes = harness.server.ledger.requests(path: "/trade/v1/close")
             #expect(closes.count == 1)
-            // Never closed earlier than 15 s (scaled) after creation.
-            let age = try #require(closes.first?.time).timeIntervalSince(sale.createdAt)
+            // Never closed earlier than 15 s (scaled) after the payment (both times the sandbox's).
+            let payment = try #require(harness.server.ledger.requests(path: "/trade/v1/payment").first)
+            let age = try #require(closes.first?.time).timeIntervalSince(payment.time)
             #expect(age >= 0.3)
         }
     }

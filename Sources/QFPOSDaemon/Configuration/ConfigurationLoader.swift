@@ -60,7 +60,9 @@ public enum ConfigurationLoader {
             appCode: config.string(forKey: "gateway.app_code", default: ""),
             merchantID: config.string(forKey: "gateway.mchid"),
             keyFile: config.string(forKey: "gateway.key_file"),
-            timeoutSeconds: config.double(forKey: "gateway.timeout_seconds", default: 15))
+            timeoutSeconds: config.double(forKey: "gateway.timeout_seconds", default: 15),
+            requestsPerSecond: config.int(forKey: "gateway.requests_per_second", default: 100),
+            requestsPerMinute: config.int(forKey: "gateway.requests_per_minute", default: 400))
         let shop = DaemonConfiguration.Shop(
             name: config.string(forKey: "shop.name", default: ""),
             address: config.string(forKey: "shop.address"),
@@ -140,6 +142,13 @@ public enum ConfigurationLoader {
         }
         if gateway.timeoutSeconds <= 0 {
             problems.add(.error, key: "gateway.timeout_seconds", "must be positive")
+        }
+        if gateway.requestsPerSecond < 1 || gateway.requestsPerMinute < 1 {
+            problems.add(.error, key: "gateway.requests_per_minute", "the request budget must be at least 1")
+        } else if gateway.environment != "sandbox", gateway.requestsPerSecond > 100 || gateway.requestsPerMinute > 400 {
+            problems.add(
+                .warning, key: "gateway.requests_per_minute",
+                "is above QFPay's published 100 a second and 400 a minute: the gateway will answer HTTP 429")
         }
         if configuration.shop.name.isEmpty {
             problems.add(.warning, key: "shop.name", "is empty; receipts will carry no shop name")

@@ -14,6 +14,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var keyFile: String?
         /// Seconds to wait for one gateway answer.
         public var timeoutSeconds: Double
+        /// The merchant's request budget, shared by every lane: QFPay's published 100 a second and
+        /// 400 a minute. Raise them only for a local gateway that allows more (benchmarks).
+        public var requestsPerSecond: Int = 100
+        public var requestsPerMinute: Int = 400
     }
 
     /// The shop, as printed on receipts.
