@@ -132,7 +132,10 @@ public struct DaemonServices: Sendable {
             configuration: PaymentPipeline.Configuration(
                 policy: salePolicy, clock: clock ?? SystemPipelineClock(), printer: printer, logger: pipelineLogger,
                 whenIdle: { MemoryTrimmer.shared.requestTrim() }, journalFailed: journalFailed))
-        let reconciler = Reconciler(journal: journal, gateway: gateway)
+        // Raw bills are kept beside the journal (the unit's one writable directory), for technicians.
+        let billDirectory = URL(fileURLWithPath: configuration.journalPath).deletingLastPathComponent()
+            .appendingPathComponent("trade-bills").path
+        let reconciler = Reconciler(journal: journal, gateway: gateway, billDirectory: billDirectory)
         let sales = PipelineSalesPort(
             pipeline: pipeline, defaultLane: PipelineSalesPort.defaultLane(of: configuration), printers: printer,
             reconcile: { date in

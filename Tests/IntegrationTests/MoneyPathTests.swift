@@ -91,6 +91,107 @@ import WallClock
         return nil
     }
 
+    /// A policy whose pending window ends after 1 s (the close comes soon) and whose follow-up
+    /// and slow schedule run in seconds.
+    static var closingPolicy: SalePolicy {
+        var policy = Self.policy
+        policy.pendingWindow = .seconds(1)
+        return policy
+    }
+
+    /// Waits `duration` and returns how many requests reached `path` meanwhile (none expected).
+    static func requests(on lane: Lane, path: String, during duration: Duration) async throws -> Int {
+        let before = lane.sandbox.ledger.requests(path: path).count
+        try await Task.sleep(for: duration)
+        return lane.sandbox.ledger.requests(path: path).count - before
+    }
+
+    // MARK: - 1. a never-paid sale that is closed
+
+    /// The query after the close lists the close's own row (respcd 0000, its own syssn, the
+    /// payment's out_trade_no) first: it is not read as "paid", nothing is refunded, no loop.
+    @Test func aNeverPaidSaleThatIsClosedEndsCancelledWithNoRefundAndNoLoop() async throws {
+        try await Self.withLane(policy: Self.closingPolicy) { lane in
+            let code = SandboxScenario.pendingForever.authCode(serial: 4101)
+            let sale = try await lane.start(["amount": 700, "auth_code": .string(code), "order_id": "CLOSED-1"])
+            let final = try await lane.wait(sale.saleID, for: ["cancelled", "refunding", "needs_attention", "paid"])
+            #expect(final.state == "cancelled")
+            let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
+            #expect(order.state == .closed)
+            #expect(order.chargedAmount == 0)
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/refund").isEmpty, "no refund of a close row")
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/close").count == 1)
+            #expect(try await Self.requests(on: lane, path: "/trade/v1/query", during: .milliseconds(500)) == 0)
+        }
+    }
+
+    // MARK: - 3. close unsupported while the order is pending
+
+    /// 1297 on the close: no more closes; the customer confirms on the phone a moment later and is
+    /// refunded automatically. The cashier's screen and the printer see the cancellation.
+    @Test func aCloseRefusedWhilePendingIsFollowedUpAndTheLatePaymentRefunded() async throws {
+        try await Self.withLane(policy: Self.closingPolicy) { lane in
+            let code = SandboxScenario.pendingCloseUnsupported(paidAfterQueries: 3).authCode(serial: 4102)
+            let sale = try await lane.start(["amount": 2200, "auth_code": .string(code), "order_id": "UNSUP-1"])
+            let final = try await lane.wait(sale.saleID, for: ["cancelled", "needs_attention", "paid"])
+            #expect(final.state == "cancelled")
+            #expect(final.refundedAmount == 2200)
+            let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
+            #expect(order.chargedAmount == 0, "no money kept on a cancelled sale")
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/close").count == 1, "one close, never repeated")
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/refund").count == 1)
+            try await Task.sleep(for: .milliseconds(300))
+            let slip = await lane.printed().text
+            #expect(slip.contains("CANCELLED") || slip.contains("取消明細"), "the cancellation slip: \(slip)")
+        }
+    }
+
+    /// 1297 on the close, the customer never pays and the order never closes itself: the
+    /// follow-up ends in needs_attention, still checked on the slow schedule, with no more closes.
+    @Test func aCloseRefusedOnAnOrderThatNeverSettlesNeedsAttentionAndIsCheckedSlowly() async throws {
+        var policy = Self.closingPolicy
+        policy.followUpDuration = .seconds(3)
+        try await Self.withLane(configure: { $0.rules.barcodeLifetime = nil }, policy: policy) { lane in
+            let code = SandboxScenario.pendingCloseUnsupported(paidAfterQueries: 0).authCode(serial: 4103)
+            let sale = try await lane.start(["amount": 900, "auth_code": .string(code), "order_id": "UNSUP-2"])
+            let flagged = try await lane.wait(sale.saleID, for: ["needs_attention", "cancelled", "paid"])
+            #expect(flagged.state == "needs_attention")
+            #expect(flagged.isFinal == false)
+            let checks = try await Self.requests(on: lane, path: "/trade/v1/query", during: .seconds(3))
+            #expect((1...3).contains(checks), "one check every 2 s, not a loop: \(checks)")
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/close").count == 1)
+            #expect(lane.sandbox.ledger.order(outTradeNo: flagged.outTradeNo ?? "")?.chargedAmount == 0)
+        }
+    }
+
+    // MARK: - 10. reconciliation of QFPay's deflated bill
+
+    @Test(arguments: [TradeBillFormat.Language.chinese, .japanese])
+    func theDaysSalesReconcileAgainstADeflatedBill(_ language: TradeBillFormat.Language) async throws {
+        try await Self.withLane(
+            configure: {
+                $0.rules.tradeBill.language = language
+                $0.rules.tradeBill.encoding = language == .japanese ? .shiftJIS : .utf8BOM
+            }
+        ) { lane in
+            let paid = try await lane.start([
+                "amount": 1200, "auth_code": .string(SandboxScenario.success.authCode(serial: 4104)), "order_id": "B-1",
+            ])
+            let part = try await lane.start([
+                "amount": 3000, "auth_code": .string(SandboxScenario.success.authCode(serial: 4105)), "order_id": "B-2",
+            ])
+            _ = try await lane.wait(paid.saleID, for: ["paid"])
+            _ = try await lane.wait(part.saleID, for: ["paid"])
+            _ = try await lane.till.call(MethodName.saleRefund, ["sale_id": "B-2", "amount": 500])
+            let day = WallClockTime(lane.sandbox.clock.now(), in: .japanStandardTime).description.prefix(10)
+            let report = try await lane.till.call(MethodName.reconcileRun, ["date": .string(String(day))])
+            #expect(report["clean"] == true, "\(report["table"]?.stringValue ?? "")")
+            #expect(report["matched"]?.arrayValue?.count == 2)
+            let kept = lane.harness.directory.file("trade-bills/trade_bill_\(day).zip")
+            #expect(FileManager.default.fileExists(atPath: kept), "the raw bill is kept for technicians")
+        }
+    }
+
     // MARK: - 4. goods_name is always sent
 
     @Test func aSaleThatNamesNoGoodsSendsTheConfiguredDefault() async throws {
