@@ -54,7 +54,29 @@ struct CrashRecoveryTests {
         }
     }
 
+    /// The till cancels while the payment request is in flight (every payment answer comes 150 ms
+    /// late): the answer says paid, and the sale is refunded in full.
+    static func cancelRacingThePayment() -> Flow {
+        Flow(
+            name: "barcode cancelled while its payment is in flight",
+            configure: {
+                $0.faults = SandboxFaults(latencyProbability: 1, latency: .milliseconds(150))
+                $0.faults.paths = ["/trade/v1/payment"]
+            }
+        ) { pipeline, id in
+            do {
+                _ = try await pipeline.startSale(SaleRequest(orderID: id, amount: 1000, flow: .barcode, lane: id))
+                try await pipeline.provideScan(
+                    lane: id, code: SandboxScenario.success.authCode(serial: Int.random(in: 0..<99_999_999)))
+                _ = try await pipeline.cancel(id)
+                _ = await pipeline.settled(id)
+            } catch {}
+        }
+    }
+
     static let flows: [Flow] = [
+        barcode(.pendingCloseUnsupported(paidAfterQueries: 2)),
+        cancelRacingThePayment(),
         barcode(.success),
         barcode(.pendingThenPaid(queries: 2)),
         barcode(.pendingForever),
