@@ -162,7 +162,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "QFPaySandboxTests",
-            dependencies: ["QFPaySandbox", "QFPay", "TestSupport"],
+            dependencies: ["QFPaySandbox", "QFPay", "Deflate", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

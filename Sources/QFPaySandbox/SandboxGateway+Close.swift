@@ -69,6 +69,7 @@ extension SandboxGateway {
             var refusal = configuration.cancelRefusals[order.payType]
             if order.scenario == .cancelUnsupported { refusal = .code1297 }
             if order.scenario == .cancelWithoutSyssn { refusal = .withoutSyssn }
+            if case .pendingCloseUnsupported = order.scenario { refusal = .code1297 }
             if !order.refunds.isEmpty { refusal = .code1297 }
             switch refusal {
             case .code1297?:

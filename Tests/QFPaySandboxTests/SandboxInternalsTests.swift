@@ -1,3 +1,4 @@
+import Deflate
 import Foundation
 import QFPay
 import TestSupport
@@ -7,9 +8,23 @@ import Testing
 
 @Suite("Sandbox building blocks")
 struct SandboxInternalsTests {
-    @Test func crc32MatchesTheStandardCheckValue() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(CRC32.checksum([]) == 0)
+    @Test func zlibsCRC32MatchesTheStandardCheckValue() {
+        #expect(Deflate.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Deflate.crc32([]) == 0)
+    }
+
+    @Test func rawDeflateRoundTripsAndRefusesDamagedOrMisannouncedStreams() throws {
+        let text = Array(String(repeating: "交易流水号,1200\r\n", count: 200).utf8)
+        let compressed = try Deflate.compress(text)
+        #expect(compressed.count < text.count / 4)
+        #expect(try Deflate.decompress(compressed, expectedSize: text.count) == text)
+        #expect(throws: DeflateError.self) { try Deflate.decompress(compressed, expectedSize: text.count - 1) }
+        #expect(throws: DeflateError.self) { try Deflate.decompress(compressed, expectedSize: text.count + 1) }
+        #expect(throws: DeflateError.self) {
+            try Deflate.decompress(Array(compressed.prefix(compressed.count / 2)), expectedSize: text.count)
+        }
+        #expect(throws: DeflateError.self) { try Deflate.decompress([0xFF, 0xFF, 0xFF], expectedSize: 3) }
+        #expect(try Deflate.decompress(try Deflate.compress([]), expectedSize: 0) == [])
     }
 
     @Test func formBodiesDecodePlusPercentAndUTF8() throws {
@@ -35,12 +50,21 @@ struct SandboxInternalsTests {
         #expect(time.format(month.end) == "2026-03-01 00:00:00")
     }
 
-    @Test func goodsNameSpecialCharactersFollowTheSpecificationsList() {
+    @Test func goodsNameSpecialCharactersFollowTheSpecificationsListWhenLenient() {
         for scalar in "★☆$&|¤§°゜¨±·×÷ΓΩαωЁБяＡｚ＄😀".unicodeScalars {
             #expect(RequestFields.isSpecial(scalar), "\(scalar)")
         }
         for scalar in "缶コーヒー茶abcXYZ09-_ ()%+#".unicodeScalars {
             #expect(!RequestFields.isSpecial(scalar), "\(scalar)")
+        }
+    }
+
+    @Test func strictlyOnlyLettersDigitsSpacesAndHyphensAreOrdinaryInGoodsNames() {
+        for scalar in "★☆$&|¤§°゜¨±·×÷ΓΩαωЁБяＡｚ＄😀_()%+#!?.,:;/\\「」、。・〜\u{3000}\t".unicodeScalars {
+            #expect(RequestFields.isSpecialStrictly(scalar), "U+\(String(scalar.value, radix: 16))")
+        }
+        for scalar in "缶コーヒー茶々ｺｰﾋｰabcXYZ09- 钱方测试〇".unicodeScalars {
+            #expect(!RequestFields.isSpecialStrictly(scalar), "\(scalar)")
         }
     }
 

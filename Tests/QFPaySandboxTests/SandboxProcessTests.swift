@@ -81,10 +81,55 @@ struct SandboxProcessTests {
         #expect(process.terminationStatus == 0)
     }
 
-    @Test func theCommandRefusesBadOptions() async throws {
+    @Test(arguments: [
+        ["--cancel-unsupported", "999999"], ["--bill-language", "fr"], ["--bill-encoding", "latin1"],
+        ["--bill-compression", "bzip2"], ["--revoke-window", "-1"],
+    ])
+    func theCommandRefusesBadOptions(arguments: [String]) async throws {
         let binary = productsDirectory().appendingPathComponent("qfpay-sandbox").path
-        let result = try await run(binary, ["--cancel-unsupported", "999999"])
+        let result = try await run(binary, arguments)
         #expect(result.status != 0)
         #expect(result.output.isEmpty)
+    }
+
+    /// Starts the command with `arguments`, sends a payment without `goods_name` and a query with a
+    /// wrong signature; returns the payment's respcd and whether the 1108 answer was signed.
+    private func strictness(_ arguments: [String]) async throws -> (payment: String?, signedError: Bool) {
+        let binary = productsDirectory().appendingPathComponent("qfpay-sandbox").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--port", "0"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let line = try await offPool { () -> String in
+            var bytes: [UInt8] = []
+            while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 {
+                bytes.append(byte)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0) }, "\(line)")
+        let client = SandboxTestClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!)
+        let payment = try await client.call(
+            "/trade/v1/payment",
+            SandboxTestClient.barcodePayment(amount: 10, authCode: "134676275354204254", goodsName: nil))
+        let refused = try await client.post(
+            "/trade/v1/query", ["mchid": SandboxTestCredentials.mchid], signature: String(repeating: "0", count: 32))
+        return (payment["respcd"] as? String, refused.header("X-QF-SIGN") != nil)
+    }
+
+    @Test func theCommandIsStrictByDefaultAndLenientOnRequest() async throws {
+        let strict = try await strictness([])
+        #expect(strict.payment == "1104")
+        #expect(!strict.signedError)
+        let lenient = try await strictness(["--lenient"])
+        #expect(lenient.payment == "0000")
+        #expect(lenient.signedError)
     }
 }

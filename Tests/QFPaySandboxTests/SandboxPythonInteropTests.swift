@@ -19,6 +19,9 @@ struct SandboxPythonInteropTests {
                 "python3", Self.script, "--base-url", sandbox.baseURL.absoluteString, "--app-code",
                 SandboxTestCredentials.appCode, "--key", SandboxTestCredentials.key, "--mchid",
                 SandboxTestCredentials.mchid,
+                // txdtm from the sandbox's clock (JST), not the machine's local time: the queries'
+                // default range is the sandbox's month.
+                "--txdtm", SandboxTestTime.format(sandbox.clock.now()),
             ] + arguments)
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
@@ -64,14 +67,16 @@ struct SandboxPythonInteropTests {
             #expect(sandbox.ledger.order(syssn: qrSyssn)?.state == .closed)
 
             // The bill: a real zip (Python's zipfile checks its CRCs) with today's transactions.
-            let today = String(SandboxTestClient.now().prefix(10))
+            let today = String(SandboxTestTime.format(sandbox.clock.now()).prefix(10))
             let (billStatus, bill) = try await sample(sandbox, ["--reconcile", "--tradedate", today])
             #expect(billStatus == 0)
             #expect(bill["sign_ok"] as? Bool == true)
             let entries = try #require(body(bill)["zip"] as? [[String: Any]])
             #expect(entries.count == 1)
             #expect(entries.first?["crc_ok"] as? Bool == true)
+            #expect(entries.first?["method"] as? Int == 8, "zipfile inflated a deflated entry")
             let csv = try #require(entries.first?["text"] as? String)
+            #expect(csv.contains("交易流水号"))
             #expect(csv.contains(syssn))
             #expect(csv.contains(body(refund)["syssn"] as! String))
         }
@@ -88,7 +93,7 @@ struct SandboxPythonInteropTests {
                 sandbox, ["--query", "--key", "00000000000000000000000000000000"])
             #expect(badStatus == 1)
             #expect(body(bad)["respcd"] as? String == "1108")
-            // Signed with the sandbox's key, so the wrong key does not verify it.
+            // A signature error comes unsigned (strict rules): nothing to verify.
             #expect(bad["sign_ok"] as? Bool == false)
         }
     }

@@ -105,20 +105,16 @@ struct SandboxQueryTests {
         }
     }
 
-    @Test func timeRangesSelectBySystemTimeInTheShopsTimeZone() async throws {
-        // Sandbox time starts on a fixed day so the range is known.
-        let tokyo = TimeZone(identifier: "Asia/Tokyo")!
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = tokyo
-        let start = calendar.date(from: DateComponents(year: 2026, month: 3, day: 10, hour: 12))!
-        let clock = SandboxClock(scale: 1, start: start)
+    @Test func timeRangesSelectByTransactionTimeInTheShopsTimeZone() async throws {
+        // Sandbox time starts on a fixed day so the range is known; txdtm follows the sandbox clock.
+        let clock = SandboxClock.testing(at: SandboxTestTime.japan(year: 2026, month: 3, day: 10, hour: 12))
         try await withSandbox(clock: clock) { sandbox in
             let client = SandboxTestClient(sandbox)
             let first = try await client.call(
-                "/trade/v1/payment", SandboxTestClient.barcodePayment(amount: 100, authCode: "134676275354204254"))
+                "/trade/v1/payment", client.barcodePayment(amount: 100, authCode: "134676275354204254"))
             clock.advance(by: .seconds(86_400))
             let second = try await client.call(
-                "/trade/v1/payment", SandboxTestClient.barcodePayment(amount: 100, authCode: "134676275354204254"))
+                "/trade/v1/payment", client.barcodePayment(amount: 100, authCode: "134676275354204254"))
             #expect((first["sysdtm"] as? String)?.hasPrefix("2026-03-10 12:00") == true)
             let tenth = try await query(
                 client, ["start_time": "2026-03-10 00:00:00", "end_time": "2026-03-10 23:59:59"])

@@ -150,12 +150,32 @@ struct SandboxRefundCloseTests {
                 #expect(answer["syssn"] == nil)
             }
             #expect(sandbox.ledger.order(syssn: alipay)?.state == .paid)
-            // Other pay types still reverse, and unpaid Alipay orders still close.
+            // Other pay types still reverse; unpaid Alipay orders are refused the same way and stay pending.
             let wechat = try await pay(client)
             #expect(try await close(client, syssn: wechat)["syssn"] is String)
             let pending = try await pay(client, code: SandboxScenario.pendingForever.authCode(wallet: .alipay))
-            #expect(try await close(client, syssn: pending)["syssn"] is String)
+            let unpaid = try await close(client, syssn: pending)
+            switch refusal {
+            case .code1297: #expect(unpaid["respcd"] as? String == "1297")
+            case .withoutSyssn:
+                #expect(unpaid["respcd"] as? String == "0000")
+                #expect(unpaid["syssn"] == nil)
+            }
+            #expect(sandbox.ledger.order(syssn: pending)?.state == .pending)
+            #expect(sandbox.ledger.order(syssn: pending)?.refusedCloses == 1)
             #expect(sandbox.ledger.totalCharged() == 1000)
+        }
+    }
+
+    @Test func underLenientRulesUnpaidOrdersOfAPayTypeWithoutCancelStillClose() async throws {
+        try await withSandbox(configure: {
+            $0.rules = .lenient
+            $0.cancelRefusals[.alipayBarcode] = .code1297
+        }) { sandbox in
+            let client = SandboxTestClient(sandbox)
+            let pending = try await pay(client, code: SandboxScenario.pendingForever.authCode(wallet: .alipay))
+            #expect(try await close(client, syssn: pending)["syssn"] is String)
+            #expect(sandbox.ledger.order(syssn: pending)?.state == .closed)
         }
     }
 

@@ -11,7 +11,8 @@ struct SandboxScenarioTests {
             .success, .pendingThenPaid(queries: 2), .enteringPasswordThenPaid(queries: 1),
             .slowNetworkThenPaid(queries: 3), .resultUnknownThenPaid(queries: 0), .pendingForever,
             .cancelUnsupported, .cancelWithoutSyssn, .paidOnCloseAttempt, .closeAnsweredButPaid, .refundDenied,
-            .noPartialRefund,
+            .noPartialRefund, .pendingCloseUnsupported(paidAfterQueries: 0),
+            .pendingCloseUnsupported(paidAfterQueries: 3),
         ] + SandboxDecline.allCases.map { .declined($0) }
         + SandboxDecline.allCases.map { .pendingThenDeclined(queries: 2, $0) }
 
@@ -156,6 +157,42 @@ struct SandboxScenarioTests {
             #expect(try await queryRow(result.syssn, in: sandbox) == "0000")
             #expect(sandbox.ledger.order(syssn: result.syssn)?.state == .paid)
             #expect(sandbox.ledger.totalCharged() == 1000)
+        }
+    }
+
+    @Test func pendingCloseUnsupportedRefusesTheCloseAndIsPaidAfterTheQueriesThatFollowIt() async throws {
+        try await withSandbox { sandbox in
+            // Queries before the close do not count.
+            let result = try await run(.pendingCloseUnsupported(paidAfterQueries: 2), queries: 3, in: sandbox)
+            #expect(result.payment["respcd"] as? String == "1145")
+            #expect(result.rows == ["1143", "1143", "1143"])
+            #expect(try await close(result.syssn, in: sandbox)["respcd"] as? String == "1297")
+            #expect(sandbox.ledger.order(syssn: result.syssn)?.state == .pending)
+            #expect(sandbox.ledger.order(syssn: result.syssn)?.refusedCloses == 1)
+            #expect(try await queryRow(result.syssn, in: sandbox) == "1143")
+            // A second close changes nothing either.
+            #expect(try await close(result.syssn, in: sandbox)["respcd"] as? String == "1297")
+            #expect(try await queryRow(result.syssn, in: sandbox) == "1143")
+            #expect(try await queryRow(result.syssn, in: sandbox) == "0000")
+            #expect(sandbox.ledger.order(syssn: result.syssn)?.state == .paid)
+            #expect(sandbox.ledger.totalCharged() == 1000)
+            // Paid, it still cannot be cancelled: only a refund returns the money.
+            #expect(try await close(result.syssn, in: sandbox)["respcd"] as? String == "1297")
+            #expect(try await refund(result.syssn, amount: 1000, in: sandbox)["respcd"] as? String == "0000")
+            #expect(sandbox.ledger.totalCharged() == 0)
+        }
+    }
+
+    @Test func pendingCloseUnsupportedWithoutPaymentClosesItselfAtTheEndOfTheBarcodeLifetime() async throws {
+        let clock = SandboxClock.testing()
+        try await withSandbox(clock: clock) { sandbox in
+            let result = try await run(.pendingCloseUnsupported(paidAfterQueries: 0), queries: 0, in: sandbox)
+            #expect(try await close(result.syssn, in: sandbox)["respcd"] as? String == "1297")
+            for _ in 0..<5 { #expect(try await queryRow(result.syssn, in: sandbox) == "1143") }
+            clock.advance(by: .seconds(5 * 60))
+            #expect(try await queryRow(result.syssn, in: sandbox) == "1142")
+            #expect(sandbox.ledger.order(syssn: result.syssn)?.state == .failed)
+            #expect(sandbox.ledger.totalCharged() == 0)
         }
     }
 

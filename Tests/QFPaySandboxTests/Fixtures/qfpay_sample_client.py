@@ -10,7 +10,8 @@ output per call:
 
     {"http_status": 200, "sign_ok": true, "request": {...}, "body": {...}}
 
-For --reconcile the body is the zip's entries (name, CRC check and text) or the JSON error.
+For --reconcile the body is the zip's entries (name, CRC check, compression method and text,
+decoded from UTF-8 with or without a byte order mark) or the JSON error.
 Its exit status is 0 when the answer's respcd is 0000 (or a bill zip arrived), 1 otherwise.
 """
 import argparse
@@ -139,7 +140,8 @@ def main():
     if raw[:4] == b'PK\x03\x04':
         archive = zipfile.ZipFile(io.BytesIO(raw))
         result['body'] = {'zip': [{'name': info.filename, 'crc_ok': archive.testzip() is None,
-                                   'text': archive.read(info.filename).decode('utf-8')}
+                                   'method': info.compress_type,
+                                   'text': archive.read(info.filename).decode('utf-8-sig')}
                                   for info in archive.infolist()]}
         ok = True
     else:
