@@ -42,6 +42,10 @@ extension SandboxGateway {
         case .pending, .failed, .closed:
             throw GatewayRejection(respcd: "1155", message: "the order is not paid (\(order.state.rawValue))")
         }
+        if order.scenario == .refundNotPassedOnce, order.refundsNotPassed == 0 {
+            state.orders[index].refundsNotPassed += 1
+            throw GatewayRejection(respcd: "1143", message: "the refund channel request was not passed: no refund")
+        }
         if order.scenario == .refundDenied {
             throw GatewayRejection(respcd: "1155", message: "the channel denies refunds of this order")
         }

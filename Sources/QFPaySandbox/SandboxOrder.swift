@@ -77,6 +77,8 @@ public struct SandboxOrder: Sendable, Hashable {
     public var close: SandboxClose?
     /// How many queries have seen this order while it was pending.
     public var pendingQueriesSeen: Int
+    /// Refunds refused so far with 1143 (`refundNotPassedOnce`).
+    public var refundsNotPassed = 0
     /// How many closes were refused (1297, or answered without `syssn`) while the order was unpaid.
     public var refusedCloses: Int = 0
     /// Queries that reached the order since its first refused close (`pendingCloseUnsupported`);

@@ -42,6 +42,9 @@ public enum SandboxScenario: Sendable, Hashable {
     case refundDenied
     /// Paid at once; only a refund of the full amount is accepted (1270 for partial refunds).
     case noPartialRefund
+    /// Paid at once; the first refund answers 1143 ("the refund channel request was not passed,
+    /// resulting in no refund", the specification's table) and refunds nothing; later ones go through.
+    case refundNotPassedOnce
 
     /// The scenario number (`SS`) and parameter (`PP`) in the code.
     var digits: (scenario: Int, parameter: Int) {
@@ -62,6 +65,7 @@ public enum SandboxScenario: Sendable, Hashable {
         case .pendingCloseUnsupported(let queries): (64, queries)
         case .refundDenied: (70, 0)
         case .noPartialRefund: (71, 0)
+        case .refundNotPassedOnce: (72, 0)
         }
     }
 
@@ -94,6 +98,7 @@ public enum SandboxScenario: Sendable, Hashable {
         case 64: return .pendingCloseUnsupported(paidAfterQueries: parameter)
         case 70: return .refundDenied
         case 71: return .noPartialRefund
+        case 72: return .refundNotPassedOnce
         default: return nil
         }
     }
@@ -126,7 +131,8 @@ public enum SandboxScenario: Sendable, Hashable {
         case .slowNetworkThenPaid: "1298"
         case .resultUnknownThenPaid: "1161"
         case .declined(let decline): decline.rawValue
-        case .success, .cancelUnsupported, .cancelWithoutSyssn, .refundDenied, .noPartialRefund: "0000"
+        case .success, .cancelUnsupported, .cancelWithoutSyssn, .refundDenied, .noPartialRefund, .refundNotPassedOnce:
+            "0000"
         }
     }
 

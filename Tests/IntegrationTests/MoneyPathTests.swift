@@ -125,6 +125,54 @@ import WallClock
         }
     }
 
+    // MARK: - 2. a refund answered 1143
+
+    /// On a refund, 1143 means "the order does not exist … no refund": the till's refund ends at
+    /// once (the sale stays paid, the code says why) and is not sent again.
+    @Test func aTillRefundAnsweredOneOneFourThreeEndsAtOnceAndIsNotSentAgain() async throws {
+        try await Self.withLane { lane in
+            let code = SandboxScenario.refundNotPassedOnce.authCode(serial: 4201)
+            let sale = try await lane.start(["amount": 1000, "auth_code": .string(code), "order_id": "R1143-1"])
+            _ = try await lane.wait(sale.saleID, for: ["paid"])
+            let refused = try await lane.till.call(
+                MethodName.saleRefund, ["sale_id": "R1143-1", "amount": 400], as: SaleInfo.self)
+            #expect(refused.state == "paid")
+            #expect(refused.respcd == "1143")
+            #expect(refused.message?.contains("does not exist") == true, "\(refused.message ?? "")")
+            #expect(try await Self.requests(on: lane, path: "/trade/v1/refund", during: .milliseconds(500)) == 0)
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/refund").count == 1)
+            // The till may try again: a new refund, its own order number.
+            let refunded = try await lane.till.call(
+                MethodName.saleRefund, ["sale_id": "R1143-1", "amount": 400], as: SaleInfo.self)
+            #expect(refunded.state == "partially_refunded")
+            #expect(lane.sandbox.ledger.chargedAmount(outTradeNo: refunded.outTradeNo ?? "") == 600)
+        }
+    }
+
+    /// An automatic refund (the till cancelled while the payment was in flight) answered 1143: the
+    /// sale needs attention at once and the refund is tried again only on the slow schedule; the
+    /// second one goes through and nothing is kept.
+    @Test func anAutomaticRefundAnsweredOneOneFourThreeIsRetriedOnlyOnTheSlowSchedule() async throws {
+        try await Self.withLane { lane in
+            lane.sandbox.injectFault(.latency(.milliseconds(500)), path: "/trade/v1/payment")
+            let code = SandboxScenario.refundNotPassedOnce.authCode(serial: 4202)
+            _ = try await lane.start(["amount": 1300, "auth_code": .string(code), "order_id": "R1143-2"])
+            _ = try await lane.till.call(MethodName.saleCancel, ["sale_id": "R1143-2"])
+            let flagged = try await lane.wait("R1143-2", for: ["needs_attention", "cancelled"])
+            #expect(flagged.state == "needs_attention")
+            #expect(flagged.respcd == "1143")
+            #expect(lane.sandbox.ledger.requests(path: "/trade/v1/refund").count == 1)
+            let final = try await lane.wait("R1143-2", for: ["cancelled"])
+            #expect(final.state == "cancelled")
+            #expect(final.refundedAmount == 1300)
+            let refunds = lane.sandbox.ledger.requests(path: "/trade/v1/refund")
+            #expect(refunds.count == 2, "one refused, one after the slow schedule's wait: \(refunds.map(\.respcd))")
+            let wait = refunds[1].time.timeIntervalSince(refunds[0].time)
+            #expect(wait >= 1.5, "the second refund waited for the slow schedule (2 s): \(wait)")
+            #expect(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? "")?.chargedAmount == 0)
+        }
+    }
+
     // MARK: - 3. close unsupported while the order is pending
 
     /// 1297 on the close: no more closes; the customer confirms on the phone a moment later and is
