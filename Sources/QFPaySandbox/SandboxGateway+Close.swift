@@ -84,7 +84,8 @@ extension SandboxGateway {
             if let window = rules.revokeWindow, now.timeIntervalSince(order.createdAt) >= window.seconds {
                 throw GatewayRejection(
                     respcd: "1297",
-                    message: "the order was placed more than \(Self.minutes(window)) ago and cannot be cancelled: refund it")
+                    message:
+                        "the order was placed more than \(Self.minutes(window)) ago and cannot be cancelled: refund it")
             }
             return closeOrder(&state, index: index, endpoint: endpoint, reversed: true, requestTime, now, &events)
         }
@@ -103,7 +104,8 @@ extension SandboxGateway {
         if state.orders[index].queriesAfterRefusedClose == nil { state.orders[index].queriesAfterRefusedClose = 0 }
         switch refusal {
         case .code1297:
-            throw GatewayRejection(respcd: "1297", message: "this order cannot be cancelled: query it, refund it if paid")
+            throw GatewayRejection(
+                respcd: "1297", message: "this order cannot be cancelled: query it, refund it if paid")
         case .withoutSyssn:
             return closeAnswer(state.orders[index], closeSyssn: nil, requestTime: requestTime, now: now)
         }

@@ -139,7 +139,8 @@ extension SandboxGateway {
         }
         if let close = order.close, let syssn = close.syssn {
             var closeRow = QueryRow(
-                time: close.time, txdtm: transactionTime(close.requestTime, or: close.time), syssn: syssn, outTradeNo: order.outTradeNo, payType: order.payType,
+                time: close.time, txdtm: transactionTime(close.requestTime, or: close.time), syssn: syssn,
+                outTradeNo: order.outTradeNo, payType: order.payType,
                 respcd: "0000",
                 makeJSON: {
                     self.row(

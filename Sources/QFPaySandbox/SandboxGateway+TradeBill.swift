@@ -36,7 +36,8 @@ extension SandboxGateway {
         }
         var zip = ZipWriter(modified: time.components(now))
         do {
-            try zip.add(name: "trade_bill_\(time.compactDay(day)).csv", contents: contents, compression: format.compression)
+            try zip.add(
+                name: "trade_bill_\(time.compactDay(day)).csv", contents: contents, compression: format.compression)
         } catch {
             throw GatewayRejection(respcd: "1104", message: "the sandbox cannot compress its bill: \(error)")
         }
@@ -93,10 +94,11 @@ extension SandboxGateway {
                     Self.billAmount(signed, currency: currency, chinese: chinese), "成功",
                 ])
             }
-            let currency = rows.first.map { row -> String in
-                if case .string(let value)? = row.json["txcurrcd"] { return value }
-                return "JPY"
-            } ?? "JPY"
+            let currency =
+                rows.first.map { row -> String in
+                    if case .string(let value)? = row.json["txcurrcd"] { return value }
+                    return "JPY"
+                } ?? "JPY"
             var total = Array(repeating: "", count: 10)
             total[0] = chinese ? "合计" : "合計"
             total[1] = chinese ? "共\(rows.count)笔" : "\(rows.count)件"
