@@ -61,7 +61,8 @@ public struct Reconciler: Sendable {
         case .unreadable(let bytes, let reason):
             let kept = keep(bytes, date: date, suffix: "bin", in: billDirectory ?? Self.fallbackDirectory)
             throw PaymentsError(
-                .reconciliationFailed, "the trade bill of \(date) is neither a zip nor QFPay's JSON (\(reason)); \(kept.sentence)")
+                .reconciliationFailed,
+                "the trade bill of \(date) is neither a zip nor QFPay's JSON (\(reason)); \(kept.sentence)")
         case .refused(let respcd, let message):
             throw PaymentsError(.reconciliationFailed, "no bill for \(date): trade_bill answered \(respcd): \(message)")
         case .failed(let reason):

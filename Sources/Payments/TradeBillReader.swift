@@ -128,7 +128,8 @@ enum TradeBillReader {
             switch method {
             case 0:
                 guard compressedSize == size else {
-                    throw Failure(description: "\(name): a stored entry whose sizes differ (\(compressedSize), \(size))")
+                    throw Failure(
+                        description: "\(name): a stored entry whose sizes differ (\(compressedSize), \(size))")
                 }
                 contents = data
             case 8:
@@ -136,12 +137,14 @@ enum TradeBillReader {
                     throw Failure(description: "\(name): \(error)")
                 }
             default:
-                throw Failure(description: "\(name): compression method \(method) is not read (only stored and deflate)")
+                throw Failure(
+                    description: "\(name): compression method \(method) is not read (only stored and deflate)")
             }
             let actual = Deflate.crc32(contents)
             guard actual == crc else {
                 throw Failure(
-                    description: "\(name): CRC-32 mismatch (recorded \(hex(crc)), computed \(hex(actual))): the data is damaged"
+                    description:
+                        "\(name): CRC-32 mismatch (recorded \(hex(crc)), computed \(hex(actual))): the data is damaged"
                 )
             }
             entries.append(Entry(name: name, contents: contents))
@@ -339,7 +342,9 @@ enum TradeBillReader {
     static func normalizedHeader(_ text: String) -> String {
         var value = cleanedCell(text)
         for (open, close) in [("(", ")"), ("（", "）"), ("[", "]"), ("【", "】")] {
-            if let start = value.range(of: open), let end = value.range(of: close, range: start.upperBound..<value.endIndex) {
+            if let start = value.range(of: open),
+                let end = value.range(of: close, range: start.upperBound..<value.endIndex)
+            {
                 value.removeSubrange(start.lowerBound..<end.upperBound)
             }
         }
@@ -417,7 +422,9 @@ enum TradeBillReader {
             }
             throw Invalid(description: "\"\(text)\" has more than \(decimals) decimals of \(currency)")
         }
-        let fraction = String(fractionText.prefix(decimals)) + String(repeating: "0", count: decimals - min(decimals, fractionText.count))
+        let fraction =
+            String(fractionText.prefix(decimals))
+            + String(repeating: "0", count: decimals - min(decimals, fractionText.count))
         guard digits.count + fraction.count <= 18, let amount = Int(digits + fraction) else {
             throw Invalid(description: "\"\(text)\" is too large")
         }

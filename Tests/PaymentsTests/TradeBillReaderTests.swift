@@ -42,7 +42,8 @@ struct TradeBillReaderTests {
             var entries: [EntrySpec]
             var descriptor: Bool
         }
-        let json = String(decoding: try JSONEncoder().encode(Spec(entries: entries, descriptor: descriptor)), as: UTF8.self)
+        let json = String(
+            decoding: try JSONEncoder().encode(Spec(entries: entries, descriptor: descriptor)), as: UTF8.self)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bill-\(UUID().uuidString).zip").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try await runToEnd(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, json, path])
@@ -88,11 +89,13 @@ struct TradeBillReaderTests {
 
     /// The four transactions every layout above holds, as the reader must give them.
     static let expected: [BillRow] = [
-        BillRow(syssn: "20260401000100020000000001", outTradeNo: "P1", amount: 1200, orderType: "payment", respcd: "0000"),
+        BillRow(
+            syssn: "20260401000100020000000001", outTradeNo: "P1", amount: 1200, orderType: "payment", respcd: "0000"),
         BillRow(
             syssn: "20260401000100020000000002", outTradeNo: "P1R1", amount: 200, orderType: "refund", respcd: "0000",
             origSyssn: "20260401000100020000000001"),
-        BillRow(syssn: "20260401000100020000000003", outTradeNo: "P2", amount: 70, orderType: "payment", respcd: "0000"),
+        BillRow(
+            syssn: "20260401000100020000000003", outTradeNo: "P2", amount: 70, orderType: "payment", respcd: "0000"),
         BillRow(
             syssn: "20260401000100020000000004", outTradeNo: "P2", amount: 70, orderType: "close", respcd: "0000",
             origSyssn: "20260401000100020000000003"),
@@ -174,7 +177,10 @@ struct TradeBillReaderTests {
     @Test func anUnknownTransactionTypeOrAMissingNumberIsAnError() async throws {
         for (text, message) in [
             (Self.english.replacingOccurrences(of: ",refund,", with: ",chargeback,"), "unknown transaction type"),
-            (Self.english.replacingOccurrences(of: "20260401000100020000000003,,P2", with: ",,P2"), "no transaction number"),
+            (
+                Self.english.replacingOccurrences(of: "20260401000100020000000003,,P2", with: ",,P2"),
+                "no transaction number"
+            ),
             (Self.english + "20260401000100020000000009,,P9\r\n", "fields"),
         ] {
             let zip = try await Self.pythonZip([EntrySpec(name: "bill.csv", text: text, encoding: "utf-8")])

@@ -96,7 +96,10 @@ struct SandboxStrictRulesTests {
             let found = rows(
                 try await query(
                     client,
-                    ["syssn": answer["syssn"] as! String, "start_time": "\(day) 00:00:00", "end_time": "\(day) 23:59:59"]))
+                    [
+                        "syssn": answer["syssn"] as! String, "start_time": "\(day) 00:00:00",
+                        "end_time": "\(day) 23:59:59",
+                    ]))
             #expect(found.count == 1)
             #expect(found.first?["txdtm"] as? String == txdtm)
             #expect((found.first?["sysdtm"] as? String)?.hasPrefix(day) == false)
@@ -117,10 +120,11 @@ struct SandboxStrictRulesTests {
 
     // MARK: 2. goods_name
 
-    @Test(arguments: [
-        (nil, "1104", "0000"), ("茶茶茶茶茶茶茶", "1103", "0000"), ("お茶(L)", "1103", "0000"),
-        ("缶コーヒー 2本", "0000", "0000"), ("test", "0000", "0000"),
-    ] as [(String?, String, String)])
+    @Test(
+        arguments: [
+            (nil, "1104", "0000"), ("茶茶茶茶茶茶茶", "1103", "0000"), ("お茶(L)", "1103", "0000"),
+            ("缶コーヒー 2本", "0000", "0000"), ("test", "0000", "0000"),
+        ] as [(String?, String, String)])
     func goodsNameIsRequiredAtMost20BytesAndPlain(name: String?, strict: String, lenient: String) async throws {
         for (rules, expected) in [(SandboxRules.strict, strict), (.lenient, lenient)] {
             try await withSandbox(configure: { $0.rules = rules }) { sandbox in
@@ -128,7 +132,9 @@ struct SandboxStrictRulesTests {
                 let answer = try await client.call(
                     "/trade/v1/payment",
                     client.barcodePayment(amount: 100, authCode: "134676275354204254", goodsName: name))
-                #expect(answer["respcd"] as? String == expected, "\(name ?? "nil") under \(rules == .strict ? "strict" : "lenient")")
+                #expect(
+                    answer["respcd"] as? String == expected,
+                    "\(name ?? "nil") under \(rules == .strict ? "strict" : "lenient")")
                 if expected != "0000" {
                     #expect((answer["respmsg"] as? String)?.contains("goods_name") == true)
                     #expect(sandbox.ledger.orders().isEmpty)
@@ -143,7 +149,8 @@ struct SandboxStrictRulesTests {
         try await withSandbox { sandbox in
             let client = SandboxTestClient(sandbox)
             var params = client.barcodePayment(amount: 100, authCode: "134676275354204254")
-            let badSignature = try await client.post("/trade/v1/payment", params, signature: String(repeating: "0", count: 32))
+            let badSignature = try await client.post(
+                "/trade/v1/payment", params, signature: String(repeating: "0", count: 32))
             params["txamt"] = nil
             let missing = try await client.post("/trade/v1/payment", params)
             params["txamt"] = "1.5"
@@ -207,7 +214,8 @@ struct SandboxStrictRulesTests {
         try await withSandbox(configure: { $0.rules.barcodeLifetime = nil }, clock: clock) { sandbox in
             let client = SandboxTestClient(sandbox)
             let pending = try await client.call(
-                "/trade/v1/payment", client.barcodePayment(amount: 300, authCode: SandboxScenario.pendingForever.authCode()))
+                "/trade/v1/payment",
+                client.barcodePayment(amount: 300, authCode: SandboxScenario.pendingForever.authCode()))
             clock.advance(by: .seconds(20 * 60))
             #expect(try await close(client, syssn: pending["syssn"] as! String, amount: 300)["syssn"] is String)
             #expect(sandbox.ledger.order(syssn: pending["syssn"] as! String)?.state == .closed)
@@ -270,7 +278,8 @@ struct SandboxStrictRulesTests {
         try await withSandbox(configure: { if lenient { $0.rules.barcodeLifetime = nil } }, clock: clock) { sandbox in
             let client = SandboxTestClient(sandbox)
             let placed = try await client.call(
-                "/trade/v1/payment", client.barcodePayment(amount: 800, authCode: SandboxScenario.pendingForever.authCode()))
+                "/trade/v1/payment",
+                client.barcodePayment(amount: 800, authCode: SandboxScenario.pendingForever.authCode()))
             let syssn = try #require(placed["syssn"] as? String)
             clock.advance(by: .seconds(4 * 60 + 50))
             #expect(rows(try await query(client, ["syssn": syssn])).first?["respcd"] as? String == "1143")

@@ -229,7 +229,8 @@ struct SandboxTradeBillTests {
 
     @Test func badDatesAreAnsweredWithAnUnsignedJSONError() async throws {
         try await withSandbox { sandbox in
-            let response = try await SandboxTestClient(sandbox).get("/download/v1/trade_bill", ["trade_date": "April 1st"])
+            let response = try await SandboxTestClient(sandbox).get(
+                "/download/v1/trade_bill", ["trade_date": "April 1st"])
             #expect(response.status == 200)
             #expect(response.header("X-QF-SIGN") == nil)
             #expect(try SandboxTestClient.json(response)["respcd"] as? String == "1103")

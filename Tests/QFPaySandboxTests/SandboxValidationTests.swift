@@ -34,8 +34,12 @@ struct SandboxValidationTests {
         Case(
             name: "goods_name of 21 bytes in 7 characters", kind: .barcode,
             changes: ["goods_name": String(repeating: "茶", count: 7)], respcd: "1103"),
-        Case(name: "goods_name of 21 ASCII bytes", kind: .barcode, changes: ["goods_name": "abcdefghijklmnopqrstu"], respcd: "1103"),
-        Case(name: "goods_name with an ideographic space", kind: .barcode, changes: ["goods_name": "お茶\u{3000}大"], respcd: "1103"),
+        Case(
+            name: "goods_name of 21 ASCII bytes", kind: .barcode, changes: ["goods_name": "abcdefghijklmnopqrstu"],
+            respcd: "1103"),
+        Case(
+            name: "goods_name with an ideographic space", kind: .barcode, changes: ["goods_name": "お茶\u{3000}大"],
+            respcd: "1103"),
         Case(name: "goods_name with 「」", kind: .barcode, changes: ["goods_name": "「お茶」"], respcd: "1103"),
         Case(name: "goods_name with a plus", kind: .barcode, changes: ["goods_name": "tea+cake"], respcd: "1103"),
         Case(name: "goods_name with a yen sign", kind: .barcode, changes: ["goods_name": "お茶¥100"], respcd: "1103"),
