@@ -7,3 +7,4 @@
 #include "CLinuxShims_printer.h"
 #include "CLinuxShims_memory.h"
 #include "CLinuxShims_tty.h"
+#include "CLinuxShims_readiness.h"

@@ -1,8 +1,15 @@
+import CLinuxShims
 import Dispatch
 import Glibc
 
 /// Reads a file descriptor with a Dispatch read source on a serial queue: no polling, and no
 /// blocking call on Swift's cooperative pool. Closes the descriptor when cancelled.
+///
+/// The source watches an epoll descriptor of the reader's own (`CLinuxShims_readiness_create`),
+/// not the device: libdispatch's handling of a device's EPOLLHUP can touch freed memory when the
+/// source is cancelled at the same moment (the manager thread crashed as a scanner's pty hung
+/// up, in 2 of 7 test runs on a loaded machine). The hang-up reaches the reader as readability,
+/// and its read ends it.
 ///
 /// Confinement: `onBytes` and `onEnd` run on `queue`; `cancel()` may be called from anywhere.
 final class DescriptorReader: @unchecked Sendable {
@@ -27,7 +34,11 @@ final class DescriptorReader: @unchecked Sendable {
         self.descriptor = descriptor
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
         self.buffer = buffer
-        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        // What the source watches: the epoll descriptor around `descriptor`, or `descriptor`
+        // itself when none could be made (out of descriptors).
+        let watched = CLinuxShims_readiness_create(descriptor)
+        let readiness = watched >= 0 ? watched : descriptor
+        let source = DispatchSource.makeReadSource(fileDescriptor: readiness, queue: queue)
         self.source = source
         source.setEventHandler { [source] in
             while true {
@@ -39,9 +50,13 @@ final class DescriptorReader: @unchecked Sendable {
                 }
                 let error = count == 0 ? 0 : errno
                 if count < 0, error == EINTR { continue }
-                if count < 0, error == EAGAIN || error == EWOULDBLOCK { return }
+                if count < 0, error == EAGAIN || error == EWOULDBLOCK {
+                    // Nothing to read: a hang-up that reads as EAGAIN would keep the epoll
+                    // descriptor readable for ever.
+                    guard readiness != descriptor, CLinuxShims_readiness_hung_up(readiness) == 1 else { return }
+                }
                 source.cancel()
-                onEnd(error)
+                onEnd(count < 0 && error != EAGAIN && error != EWOULDBLOCK ? error : 0)
                 return
             }
         }
@@ -49,6 +64,7 @@ final class DescriptorReader: @unchecked Sendable {
         source.setCancelHandler {
             willClose?(descriptor)
             close(descriptor)
+            if readiness != descriptor { close(readiness) }
             buffer.deallocate()
             closed.signal()
         }
