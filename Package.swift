@@ -55,6 +55,7 @@ let package = Package(
 
         .target(name: "WallClock", swiftSettings: swiftSettings),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "Iconv", swiftSettings: swiftSettings),
         .target(
             name: "QFPay",
             dependencies: [
@@ -64,7 +65,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "QFPaySandbox", dependencies: ["QFPay", "Deflate", logging] + nioHTTP, swiftSettings: swiftSettings),
+            name: "QFPaySandbox", dependencies: ["QFPay", "Deflate", "Iconv", logging] + nioHTTP,
+            swiftSettings: swiftSettings),
         .target(name: "QRCode", dependencies: ["CQRencode"], swiftSettings: swiftSettings),
         .target(
             name: "ESCPOS",
@@ -79,7 +81,8 @@ let package = Package(
         .target(
             name: "Payments",
             dependencies: [
-                "QFPay", "ESCPOS", "WallClock", "Deflate", logging, .product(name: "GRDB", package: "GRDB.swift"),
+                "QFPay", "ESCPOS", "WallClock", "Deflate", "Iconv", logging,
+                .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import Deflate
+import Iconv
 
 #if canImport(Glibc)
     import Glibc
@@ -186,32 +187,10 @@ enum TradeBillReader {
         throw MissingHeader(description: "the text is not UTF-8; \(tried.joined(separator: "; "))")
     }
 
-    /// `bytes` in `charset` as a string, or `nil` unless every byte converts. Wraps `iconv_open`,
-    /// `iconv` and `iconv_close`.
+    /// `bytes` in `charset` as a string, or `nil` unless every byte converts.
     static func decode(_ bytes: [UInt8], from charset: String) -> String? {
-        guard !bytes.isEmpty else { return "" }
-        let converter = iconv_open("UTF-8", charset)
-        guard let converter, converter != iconv_t(bitPattern: -1) else { return nil }
-        defer { iconv_close(converter) }
-        var input = bytes
-        var output = [UInt8](repeating: 0, count: bytes.count * 4 + 16)
-        let outputCount = output.count
-        let (result, left, written) = input.withUnsafeMutableBufferPointer { inputBuffer in
-            output.withUnsafeMutableBufferPointer { outputBuffer in
-                inputBuffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: inputBuffer.count) { inputBase in
-                    outputBuffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: outputCount) { outputBase in
-                        var inPointer: UnsafeMutablePointer<CChar>? = inputBase
-                        var inLeft = inputBuffer.count
-                        var outPointer: UnsafeMutablePointer<CChar>? = outputBase
-                        var outLeft = outputCount
-                        let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                        return (result, inLeft, outputCount - outLeft)
-                    }
-                }
-            }
-        }
-        guard result != -1, left == 0 else { return nil }
-        return String(validating: output.prefix(written), as: UTF8.self)
+        guard let converted = try? Iconv.convert(bytes, from: charset, to: "UTF-8") else { return nil }
+        return String(validating: converted, as: UTF8.self)
     }
 
     // MARK: - Rows

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Iconv
 
 /// Encodes the bill's text in the configured encoding: UTF-8 (with or without a byte order mark)
 /// directly, GB18030 and CP932 (Windows' Shift_JIS) through glibc's iconv.
@@ -18,36 +16,13 @@ enum BillTextEncoder {
         }
     }
 
-    /// Wraps `iconv_open`, `iconv` and `iconv_close`: the whole text or an error, never a
-    /// partial or substituted conversion.
+    /// The whole text in `charset`, or an error naming where it stopped.
     private static func iconv(_ text: String, to charset: String) throws -> [UInt8] {
-        guard !text.isEmpty else { return [] }
-        let converter = iconv_open(charset, "UTF-8")
-        guard let converter, converter != iconv_t(bitPattern: -1) else {
-            throw Unencodable(description: "iconv cannot convert UTF-8 to \(charset)")
-        }
-        defer { iconv_close(converter) }
-        var input = Array(text.utf8)
-        var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
-        let outputCount = output.count
-        let (result, left, written) = input.withUnsafeMutableBufferPointer { inputBuffer in
-            output.withUnsafeMutableBufferPointer { outputBuffer in
-                inputBuffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: inputBuffer.count) { inputBase in
-                    outputBuffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: outputCount) { outputBase in
-                        var inPointer: UnsafeMutablePointer<CChar>? = inputBase
-                        var inLeft = inputBuffer.count
-                        var outPointer: UnsafeMutablePointer<CChar>? = outputBase
-                        var outLeft = outputCount
-                        let result = Glibc.iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                        return (result, inLeft, outputCount - outLeft)
-                    }
-                }
-            }
-        }
-        guard result != -1, left == 0 else {
-            let offset = input.count - left
+        do {
+            return try Iconv.convert(Array(text.utf8), from: "UTF-8", to: charset)
+        } catch {
+            guard let offset = error.offset else { throw Unencodable(description: error.description) }
             throw Unencodable(description: "the bill's text cannot be written in \(charset) (at byte \(offset))")
         }
-        return Array(output.prefix(written))
     }
 }
