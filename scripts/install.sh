@@ -81,6 +81,15 @@ if [[ -z "$DESTDIR" && $(id -u) == 0 ]]; then
     fi
     chgrp qfpos /etc/qfpos /etc/qfpos/qfposd.yaml
     chmod 0750 /etc/qfpos
+    # The install's secret for the journal's scanned-code hashes (docs/reliability.md): made here,
+    # on this machine, never shipped in a package; qfposd makes it at first start when missing.
+    install -d -m 0750 -o qfpos -g qfpos /var/lib/qfpos
+    code_key=/var/lib/qfpos/journal.sqlite.code-key
+    if [[ ! -e "$code_key" ]]; then
+        (umask 077 && head -c 32 /dev/urandom >"$code_key.new") && chown qfpos:qfpos "$code_key.new" &&
+            mv -n "$code_key.new" "$code_key"
+        rm -f "$code_key.new"
+    fi
     if [[ -d /run/systemd/system ]]; then
         systemctl daemon-reload || true
         udevadm control --reload || true

@@ -64,6 +64,7 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let lineTooLong: Reason = "line_too_long"
         public static let notAnObject: Reason = "not_an_object"
         public static let emptyBatch: Reason = "empty_batch"
+        public static let batchTooLarge: Reason = "batch_too_large"
         public static let badVersion: Reason = "bad_jsonrpc_version"
         public static let badMethod: Reason = "bad_method"
         public static let badID: Reason = "bad_id"
@@ -88,6 +89,7 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let printerUnavailable: Reason = "printer_unavailable"
         public static let gatewayUnavailable: Reason = "gateway_unavailable"
         public static let noScanner: Reason = "no_scanner"
+        public static let reconcileInProgress: Reason = "reconcile_in_progress"
     }
 }
 

@@ -81,6 +81,8 @@ public final class Journal: Sendable {
 
     private let pool: DatabasePool
     private let path: String
+    /// Hashes scanned codes with this journal's key (``ScannedCodeKey``).
+    let scannedCodeHash: ScannedCodeHash
     private let writer = DispatchQueue(label: "qfpos.journal.writer")
     private let batching = Mutex(Batching())
     /// Number of transactions committed (for the benchmark's journal cost).
@@ -89,7 +91,10 @@ public final class Journal: Sendable {
     /// Opens (creating and migrating) the journal at `path`. Refuses to open unless SQLite reads
     /// back `synchronous` = FULL (2) on the writer connection after opening: GRDB's `DatabasePool`
     /// sets NORMAL after `prepareDatabase`, so the setting is made here, after opening.
+    /// The scanned-code key is read from (or created at) `ScannedCodeKey.path(forJournal: path)`.
     public init(path: String) throws {
+        scannedCodeHash = ScannedCodeHash(
+            key: try ScannedCodeKey.loadOrCreate(path: ScannedCodeKey.path(forJournal: path)))
         do {
             var configuration = Configuration()
             configuration.journalMode = .wal
@@ -379,6 +384,25 @@ public final class Journal: Sendable {
     public func summaries(statuses: Set<SaleStatus>? = nil, lane: String? = nil, limit: Int = 1000) throws
         -> [SaleSummary]
     {
+        let query = Self.summaryQuery(statuses: statuses, lane: lane, limit: limit)
+        return try pool.read { db in try Self.summaries(db, query) }
+    }
+
+    /// ``summaries(statuses:lane:limit:)`` read on GRDB's reader queue: the till's `sale.list`
+    /// neither blocks a thread of the caller's nor waits for the payment pipeline.
+    public func recentSummaries(statuses: Set<SaleStatus>? = nil, lane: String? = nil, limit: Int = 1000)
+        async throws -> [SaleSummary]
+    {
+        let query = Self.summaryQuery(statuses: statuses, lane: lane, limit: limit)
+        return try await pool.read { db in try Self.summaries(db, query) }
+    }
+
+    private struct SummaryQuery: Sendable {
+        var sql: String
+        var arguments: StatementArguments
+    }
+
+    private static func summaryQuery(statuses: Set<SaleStatus>?, lane: String?, limit: Int) -> SummaryQuery {
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let statuses {
@@ -390,18 +414,20 @@ public final class Journal: Sendable {
             arguments.append(lane)
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM sale_state \(filter) ORDER BY created_at DESC LIMIT \(limit)",
-                arguments: StatementArguments(arguments)
-            ).map { row in
-                SaleSummary(
-                    order: Self.order(row), createdAt: Self.date(row["created_at"]),
-                    updatedAt: Self.date(row["updated_at"]),
-                    status: SaleStatus(rawValue: row["status"]) ?? .needsAttention, respcd: row["respcd"],
-                    syssn: row["syssn"], paidAmount: row["paid_amount"], refundedAmount: row["refunded_amount"])
-            }
-        }
+        return SummaryQuery(
+            sql: "SELECT * FROM sale_state \(filter) ORDER BY created_at DESC LIMIT \(max(0, limit))",
+            arguments: StatementArguments(arguments))
+    }
+
+    private static func summaries(_ db: Database, _ query: SummaryQuery) throws -> [SaleSummary] {
+        try Row.fetchAll(db, sql: query.sql, arguments: query.arguments).map(summary)
+    }
+
+    private static func summary(_ row: Row) -> SaleSummary {
+        SaleSummary(
+            order: order(row), createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]),
+            status: SaleStatus(rawValue: row["status"]) ?? .needsAttention, respcd: row["respcd"],
+            syssn: row["syssn"], paidAmount: row["paid_amount"], refundedAmount: row["refunded_amount"])
     }
 
     /// Paid and refunded amounts of a sale as the journal has them, and whether a refund is in flight.
@@ -418,19 +444,15 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Sales created in `[from, to)`, with their latest facts (reconciliation).
-    public func summaries(createdFrom from: Date, to: Date) throws -> [SaleSummary] {
-        try pool.read { db in
+    /// Sales created in `[from, to)`, with their latest facts (reconciliation), read on GRDB's
+    /// reader queue.
+    public func summaries(createdFrom from: Date, to: Date) async throws -> [SaleSummary] {
+        let bounds: StatementArguments = [Self.milliseconds(from), Self.milliseconds(to)]
+        return try await pool.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM sale_state WHERE created_at >= ? AND created_at < ? ORDER BY created_at",
-                arguments: [Self.milliseconds(from), Self.milliseconds(to)]
-            ).map { row in
-                SaleSummary(
-                    order: Self.order(row), createdAt: Self.date(row["created_at"]),
-                    updatedAt: Self.date(row["updated_at"]),
-                    status: SaleStatus(rawValue: row["status"]) ?? .needsAttention, respcd: row["respcd"],
-                    syssn: row["syssn"], paidAmount: row["paid_amount"], refundedAmount: row["refunded_amount"])
-            }
+                arguments: bounds
+            ).map(Self.summary)
         }
     }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import QFPay
+import Synchronization
 
 /// QFPay's asynchronous notifications over HTTP (optional; behind the shop's reverse proxy, since
 /// QFPay calls only ports 80 and 443).
@@ -14,6 +15,25 @@ import QFPay
 /// a query before anything changes (a notification alone never marks a sale paid). Replays are
 /// answered `SUCCESS` and change nothing.
 public final class NotificationListener: Sendable {
+    /// What one sender may cost the daemon: the listener faces the shop's reverse proxy, and
+    /// anything else that reaches its port.
+    public struct Limits: Sendable, Hashable {
+        /// Connections open at once; one more is closed as soon as it is accepted.
+        public var maximumConnections: Int
+        /// How long a connection may take to send a whole request (and stay silent between two).
+        public var readTimeout: Duration
+        /// A body larger than this is answered 413, never read in part.
+        public var maximumBodySize: Int
+
+        public init(
+            maximumConnections: Int = 32, readTimeout: Duration = .seconds(10), maximumBodySize: Int = 64 * 1024
+        ) {
+            self.maximumConnections = maximumConnections
+            self.readTimeout = readTimeout
+            self.maximumBodySize = maximumBodySize
+        }
+    }
+
     private let channel: any Channel
     /// The port the listener is bound to (useful with port 0).
     public let port: Int
@@ -25,18 +45,27 @@ public final class NotificationListener: Sendable {
 
     /// Binds to `host`:`port` (0 for any free port) and starts answering.
     public static func start(
-        host: String, port: Int, key: Secret, journal: Journal, pipeline: PaymentPipeline,
+        host: String, port: Int, key: Secret, journal: Journal, pipeline: PaymentPipeline, limits: Limits = Limits(),
         logger: Logger = Logger(label: "qfpos.payments.notifications"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> NotificationListener {
         let processor = NotificationProcessor(key: key, journal: journal, pipeline: pipeline, logger: logger)
+        let open = ConnectionCount()
+        let readTimeout = TimeAmount.nanoseconds(Int64(limits.readTimeout / .nanoseconds(1)))
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard open.enter(limit: limits.maximumConnections) else {
+                    logger.warning("notification connection over the limit closed")
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in open.leave() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: readTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(NotificationHandler(processor: processor))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NotificationHandler(processor: processor, maximumBodySize: limits.maximumBodySize))
                 }
             }
             .bind(host: host, port: port).get()
@@ -47,6 +76,22 @@ public final class NotificationListener: Sendable {
     public func stop() async {
         try? await channel.close().get()
     }
+}
+
+/// Connections open on the listener.
+private final class ConnectionCount: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more unless `limit` are open.
+    func enter(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }
 
 /// What to do with one notification body; no NIO types, so it is tested through HTTP only.
@@ -87,25 +132,44 @@ struct NotificationProcessor: Sendable {
     }
 }
 
-/// Collects one HTTP request and answers it with the processor's verdict.
+/// Collects one HTTP request and answers it with the processor's verdict. A body over the limit
+/// is answered 413 and the connection closed (never processed cut short); a connection that sends
+/// nothing for the read timeout while no answer is pending is closed.
 final class NotificationHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let processor: NotificationProcessor
+    private let maximumBodySize: Int
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
-    private static let limit = 64 * 1024
+    /// The request was answered 413: its remaining parts are ignored until the connection closes.
+    private var refused = false
+    /// An answer is being worked out: the connection is not idle, whatever the sender does.
+    private var processing = false
 
-    init(processor: NotificationProcessor) { self.processor = processor }
+    init(processor: NotificationProcessor, maximumBodySize: Int) {
+        self.processor = processor
+        self.maximumBodySize = maximumBodySize
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
             head = requestHead
             body = []
+            if let length = requestHead.headers.first(name: "Content-Length").flatMap(Int.init),
+                length > maximumBodySize
+            {
+                refuseTooLarge(context: context, size: "\(length)")
+            }
         case .body(let buffer):
-            if body.count + buffer.readableBytes <= Self.limit { body += buffer.readableBytesView }
+            guard body.count + buffer.readableBytes <= maximumBodySize else {
+                refuseTooLarge(context: context, size: "over \(maximumBodySize)")
+                return
+            }
+            body += buffer.readableBytesView
         case .end:
             guard let head else { return }
             self.head = nil
@@ -115,15 +179,36 @@ final class NotificationHandler: ChannelInboundHandler {
                 return
             }
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let processor = self.processor
             let body = self.body
+            self.body = []
             let signature = head.headers.first(name: "X-QF-SIGN")
             let promise = context.eventLoop.makePromise(of: (HTTPResponseStatus, String).self)
+            processing = true
             promise.completeWithTask { await processor.process(body: body, signature: signature) }
             promise.futureResult.whenSuccess { status, text in
+                handler.value.processing = false
                 Self.respond(context: bound.value, status: status, text: text, keepAlive: keepAlive)
             }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            if !processing { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func refuseTooLarge(context: ChannelHandlerContext, size: String) {
+        refused = true
+        head = nil
+        body = []
+        processor.logger.warning(
+            "notification body over the limit refused", metadata: ["http.body_bytes": "\(size)"])
+        Self.respond(context: context, status: .payloadTooLarge, text: "FAIL", keepAlive: false)
     }
 
     private static func respond(

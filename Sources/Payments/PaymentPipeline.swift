@@ -240,8 +240,8 @@ public actor PaymentPipeline {
             throw conflict("goods_name", created.goodsName ?? "none", request.goodsName ?? "none")
         }
         if let code = request.authCode, let codeHash,
-            ScannedCodeHash.make(code.trimmingCharacters(in: .whitespacesAndNewlines), outTradeNo: created.outTradeNo)
-                != codeHash
+            !journal.scannedCodeHash.matches(
+                codeHash, code: code.trimmingCharacters(in: .whitespacesAndNewlines), outTradeNo: created.outTradeNo)
         {
             throw conflict("auth_code", "another code", AuthCode.mask(code))
         }
@@ -287,7 +287,7 @@ public actor PaymentPipeline {
         awaitingScan[lane] = nil
         let event = SaleEvent.scanned(
             maskedCode: AuthCode.mask(trimmed),
-            codeHash: ScannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
+            codeHash: journal.scannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
             payType: payType)
         await handle(event, saleID: saleID)
         return try snapshot(of: saleID) ?? SaleSnapshot(sale.machine, updatedAt: configuration.clock.now())
@@ -363,9 +363,11 @@ public actor PaymentPipeline {
     /// A sale's current state (from memory, or folded from the journal).
     public func sale(_ saleID: String) throws -> SaleSnapshot? { try snapshot(of: saleID) }
 
-    /// Sales matching `filter`, newest first, as the journal's view has them.
-    public func sales(_ filter: SaleFilter = SaleFilter()) throws -> [Journal.SaleSummary] {
-        try journal.summaries(statuses: filter.statuses, lane: filter.lane, limit: filter.limit)
+    /// Sales matching `filter`, newest first, as the journal's view has them. Read off the
+    /// pipeline's executor (on the journal's reader queue), so that a till listing sales never
+    /// holds up a payment step, nor waits for one.
+    public nonisolated func sales(_ filter: SaleFilter = SaleFilter()) async throws -> [Journal.SaleSummary] {
+        try await journal.recentSummaries(statuses: filter.statuses, lane: filter.lane, limit: filter.limit)
     }
 
     /// How many sales are not settled yet. Counted in memory, where every unfinished sale is once

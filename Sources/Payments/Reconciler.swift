@@ -34,7 +34,8 @@ public struct Reconciler: Sendable {
             throw PaymentsError(.invalidRequest, "the date must be YYYY-MM-DD, got \(date)")
         }
         let rows = try await billRows(date: date)
-        return try match(date: date, bill: rows, sales: journal.summaries(createdFrom: range.start, to: range.end))
+        let sales = try await journal.summaries(createdFrom: range.start, to: range.end)
+        return match(date: date, bill: rows, sales: sales)
     }
 
     /// The bill's rows: read here from the raw bytes when the gateway gives them, else as the

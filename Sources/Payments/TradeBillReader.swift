@@ -35,6 +35,10 @@ enum TradeBillReader {
     /// The rows of every CSV entry of `zip` (every entry when none is named `.csv` or `.txt`).
     /// Entries without a header row are skipped when another entry has one. `currency` applies to
     /// rows when the bill has no currency column.
+    /// Bytes an entry may inflate to: a day's bill of a busy shop is a few MB; the zip's own
+    /// header could otherwise make the reader allocate 4 GB before inflating a byte.
+    static let maximumEntrySize = 64 << 20
+
     static func rows(zip: [UInt8], currency: String = "JPY") throws -> [BillRow] {
         let all = try entries(zip)
         let named = all.filter {
@@ -134,6 +138,10 @@ enum TradeBillReader {
                 }
                 contents = data
             case 8:
+                guard size <= maximumEntrySize else {
+                    throw Failure(
+                        description: "\(name): \(size) bytes once inflated, more than a bill's \(maximumEntrySize)")
+                }
                 do { contents = try Deflate.decompress(data, expectedSize: size) } catch {
                     throw Failure(description: "\(name): \(error)")
                 }

@@ -87,8 +87,8 @@ public final class Daemon: Sendable {
         let router = DaemonMethods.router(daemon: self, sales: sales, devices: devices)
         let server = ControlServer(
             listeningOn: descriptor, router: router, events: events,
-            limits: .init(maximumConnections: configuration.control.maximumConnections),
-            allowedUIDs: configuration.control.allowedUIDs.map(Set.init), logger: logger)
+            limits: ControlServer.Limits(configuration.control), access: ControlAccess(configuration.control),
+            logger: logger)
         state.withLock {
             $0.server = server
             $0.socket = configuration.control.socketPath
@@ -179,6 +179,8 @@ public final class Daemon: Sendable {
         do {
             let fresh = try await reloadConfiguration()
             configuration.withLock { $0 = fresh }
+            // Who may connect is re-applied at once; the other limits take effect at the next start.
+            state.withLock { $0.server }?.updateAccess(ControlAccess(fresh.control))
             try await devices?.reload(fresh)
             try await sales?.reload(fresh)
         } catch {

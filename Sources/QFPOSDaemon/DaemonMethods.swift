@@ -6,11 +6,11 @@ import Foundation
 enum DaemonMethods {
     static func router(daemon: Daemon, sales: (any SalesPort)?, devices: (any DevicesPort)?) -> RequestRouter {
         var router = RequestRouter()
-        router.register(MethodName.daemonStatus) { params, _ in
+        router.register(MethodName.daemonStatus, access: .readOnly) { params, _ in
             _ = try ParamsReader(params, allowed: [])
             return try await daemon.status()
         }
-        router.register(MethodName.eventsSubscribe) { params, context in
+        router.register(MethodName.eventsSubscribe, access: .readOnly) { params, context in
             let reader = try ParamsReader(params, allowed: ["events"])
             let names = try reader.optionalStrings("events") ?? EventName.all
             if let unknown = names.first(where: { !EventName.all.contains($0) }) {
@@ -20,12 +20,12 @@ enum DaemonMethods {
             context.subscribe(Set(names))
             return ["subscribed": .array(names.sorted().map(JSONValue.string))]
         }
-        router.register(MethodName.eventsUnsubscribe) { params, context in
+        router.register(MethodName.eventsUnsubscribe, access: .readOnly) { params, context in
             _ = try ParamsReader(params, allowed: [])
             context.subscribe([])
             return ["subscribed": []]
         }
-        router.register(MethodName.devicesList) { params, _ in
+        router.register(MethodName.devicesList, access: .readOnly) { params, _ in
             _ = try ParamsReader(params, allowed: [])
             guard let devices else { return ["devices": []] }
             return ["devices": await devices.deviceList()]
@@ -52,13 +52,13 @@ enum DaemonMethods {
                 "sale started", metadata: ["sale.id": "\(sale.saleID)", "sale.amount": "\(sale.amount)"])
             return try JSONValue(encoding: sale)
         }
-        router.register(MethodName.saleGet) { params, _ in
+        router.register(MethodName.saleGet, access: .readOnly) { params, _ in
             let reader = try ParamsReader(params, allowed: ["sale_id"])
             let id = try reader.string("sale_id", maximumLength: 64)
             guard let sale = try await requireSales(sales).sale(id: id) else { throw notFound(id) }
             return try JSONValue(encoding: sale)
         }
-        router.register(MethodName.saleList) { params, _ in
+        router.register(MethodName.saleList, access: .readOnly) { params, _ in
             let reader = try ParamsReader(params, allowed: ["limit"])
             let limit = try reader.optionalInteger("limit", in: 1...1000) ?? 50
             let list = try await requireSales(sales).sales(limit: Int(limit))

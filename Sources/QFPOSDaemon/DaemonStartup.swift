@@ -151,7 +151,11 @@ public struct DaemonServices: Sendable {
             do {
                 let started = try await NotificationListener.start(
                     host: listener.host, port: listener.port, key: Secret(key.key), journal: journal,
-                    pipeline: pipeline, logger: notifyLogger)
+                    pipeline: pipeline,
+                    limits: NotificationListener.Limits(
+                        maximumConnections: listener.maximumConnections,
+                        readTimeout: .milliseconds(Int64(listener.readTimeoutSeconds * 1000))),
+                    logger: notifyLogger)
                 logger.notice(
                     "QFPay notification listener started",
                     metadata: ["notify.host": "\(listener.host)", "notify.port": "\(started.port)"])

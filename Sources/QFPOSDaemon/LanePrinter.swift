@@ -174,6 +174,7 @@ public final class LanePrinter: Payments.ReceiptPrinter {
         do {
             switch lane.sink {
             case .link(let link):
+                if receipt.isReprint { try Self.requireRoomForReprint(on: link, lane: receipt.lane) }
                 let job = link.submit(PrintJob(bytes: bytes, label: "\(receipt.kind) \(receipt.saleID)"))
                 logger.debug("receipt queued", metadata: ["lane": "\(receipt.lane)", "job": "\(job)"])
             case .file(let path):
@@ -189,6 +190,25 @@ public final class LanePrinter: Payments.ReceiptPrinter {
             publish(status(lane: receipt.lane, ["state": "error", "error": .string("\(error)")]))
             throw error
         }
+    }
+
+    /// Receipts a printer that cannot print may hold before a reprint is refused. Receipts of
+    /// payments, refunds and cancellations are always queued (the customer is owed them); a till
+    /// that asks for reprints while the printer is offline would otherwise grow the queue, and
+    /// print them all at once when the paper is back.
+    public static let maximumHeldJobsForReprint = 8
+
+    /// Throws `printer_unavailable` when the lane's printer cannot print and holds
+    /// ``maximumHeldJobsForReprint`` receipts already.
+    static func requireRoomForReprint(on link: PrinterLink, lane: String) throws(RPCError) {
+        let status = link.status
+        let held = link.pendingJobs.count
+        guard !status.canPrint, held >= maximumHeldJobsForReprint else { return }
+        throw RPCError(
+            code: RPCError.Code.deviceOrGatewayFailure, reason: .printerUnavailable,
+            message: "the printer of lane \(lane) is \(state(of: status)) with \(held) receipts held; "
+                + "reprint when it is back",
+            details: ["lane": .string(lane), "held": .integer(Int64(held))])
     }
 
     /// Publishes a link's status changes and job outcomes as `printer.status` events.

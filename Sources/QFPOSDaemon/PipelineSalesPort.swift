@@ -12,6 +12,8 @@ public final class PipelineSalesPort: SalesPort {
     private let defaultLane: Mutex<String>
     private let printers: LanePrinter?
     private let reconcileDay: (@Sendable (String) async throws -> JSONValue)?
+    /// One reconciliation at a time: each holds a day's bill (up to 64 MiB) and the day's sales.
+    private let reconciling = Mutex(false)
 
     /// - Parameters:
     ///   - defaultLane: the lane of sales that name none (the first configured lane).
@@ -71,6 +73,16 @@ public final class PipelineSalesPort: SalesPort {
             throw RPCError(
                 code: RPCError.Code.unavailable, reason: .notReady, message: "reconciliation is not available")
         }
+        let started = reconciling.withLock { running in
+            defer { running = true }
+            return !running
+        }
+        guard started else {
+            throw RPCError(
+                code: RPCError.Code.unavailable, reason: .reconcileInProgress,
+                message: "a reconciliation is running; ask again when it has answered")
+        }
+        defer { reconciling.withLock { $0 = false } }
         return try await translating { try await reconcileDay(date) }
     }
 

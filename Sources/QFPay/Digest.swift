@@ -34,10 +34,29 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
     /// Upper-case hexadecimal digest, the form QFPay puts in `X-QF-SIGN`.
     public func hexDigest(_ bytes: some Collection<UInt8>) -> String {
+        Self.hex(digest(bytes))
+    }
+
+    /// HMAC of `message` under `key` (RFC 2104) over this digest, built from the same libcrypto
+    /// digest functions (64-byte blocks for MD5 and SHA-256) rather than EVP's `HMAC()`.
+    public func hmac(key: [UInt8], _ message: some Collection<UInt8>) -> [UInt8] {
+        let blockSize = 64
+        var block = key.count > blockSize ? digest(key) : key
+        block += [UInt8](repeating: 0, count: blockSize - block.count)
+        let inner = digest(block.map { $0 ^ 0x36 } + Array(message))
+        return digest(block.map { $0 ^ 0x5C } + inner)
+    }
+
+    /// Upper-case hexadecimal HMAC of `message` under `key`.
+    public func hexHMAC(key: [UInt8], _ message: some Collection<UInt8>) -> String {
+        Self.hex(hmac(key: key, message))
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var text = [UInt8]()
-        text.reserveCapacity(64)
-        for byte in digest(bytes) {
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
         }

@@ -153,6 +153,34 @@ import Testing
         #expect(fixed.text.contains("configuration OK"))
     }
 
+    @Test func checkConfigRefusesAUIDThatIsNotANumberOrNoUID() async throws {
+        for (uids, expected) in [("[till]", "is not intArray"), ("[-1]", "not a uid"), ("[4294967295]", "not a uid")] {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            try directory.write("key", "secret-key-value")
+            try directory.write(
+                "qfposd.yaml",
+                minimal.replacingOccurrences(
+                    of: "  app_code: APP", with: "  app_code: APP\n  key_file: \(directory.file("key"))")
+                    + "\ncontrol:\n  allowed_uids: \(uids)\n  read_only_uids: [1001]\n")
+            let report = await ConfigurationCheck.run(configPath: directory.file("qfposd.yaml"), environment: [:])
+            #expect(!report.isValid, "\(uids): \(report.text)")
+            #expect(report.text.contains("control.allowed_uids"), "\(report.text)")
+            #expect(report.text.contains(expected), "\(report.text)")
+        }
+    }
+
+    @Test func theNotificationListenersAddressIsChecked() async throws {
+        let listener = "\nnotify_listener:\n  enabled: true\n  host: "
+        let (_, named, first) = try await load(minimal + listener + "notify.example.com\n")
+        #expect(named.contains { $0.key == "notify_listener.host" && $0.severity == .error })
+        let (_, open, second) = try await load(minimal + listener + "0.0.0.0\n")
+        #expect(open.contains { $0.key == "notify_listener.host" && $0.severity == .warning })
+        let (_, loopback, third) = try await load(minimal + listener + "127.0.0.1\n")
+        #expect(!loopback.contains { $0.key == "notify_listener.host" })
+        for directory in [first, second, third] { directory.remove() }
+    }
+
     @Test func logLinesCarryAJournaldPriorityAndEscapeNewlines() {
         let lines = Mutex<[String]>([])
         var logger = Logger(label: "t") { label in

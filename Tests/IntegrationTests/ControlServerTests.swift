@@ -186,7 +186,7 @@ import Testing
     }
 
     @Test func connectionsOverTheLimitAreRefusedWithAReason() async throws {
-        let harness = try await DaemonHarness(controlYAML: "  max_connections: 2\n")
+        let harness = try await DaemonHarness(controlYAML: "  max_connections: 2\n  max_connections_per_uid: 2\n")
         let first = try await harness.connect()
         // The harness's own probe connection may still be closing: wait until only ours is open.
         while try await first.call(MethodName.daemonStatus)["connections"] != 1 {

@@ -111,11 +111,11 @@ final class DaemonHarness: Sendable {
     }
 
     /// Rewrites the configuration file (same gateway, journal and socket) with `extraYAML`, for a reload.
-    func rewriteConfiguration(extraYAML: String, baseURL: String) throws {
+    func rewriteConfiguration(extraYAML: String, controlYAML: String = "", baseURL: String) throws {
         try directory.write(
             "qfposd.yaml",
             Self.yaml(
-                directory: directory, extra: extraYAML + "\ncontrol:\n  socket_path: \(socketPath)\n",
+                directory: directory, extra: extraYAML + "\ncontrol:\n  socket_path: \(socketPath)\n" + controlYAML,
                 baseURL: baseURL))
     }
 

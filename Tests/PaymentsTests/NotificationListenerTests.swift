@@ -36,6 +36,7 @@ struct NotificationListenerTests {
     }
 
     func withListener(
+        limits: NotificationListener.Limits = NotificationListener.Limits(),
         _ body: (PipelineHarness, PaymentPipeline, Journal, NotificationListener) async throws -> Void
     ) async throws {
         try await PipelineHarness.run(policy: Self.slowPolls) { harness in
@@ -43,7 +44,8 @@ struct NotificationListenerTests {
             let journal = try harness.files.open()
             let listener = try await NotificationListener.start(
                 host: "127.0.0.1", port: 0, key: Secret(SandboxTestCredentials.key), journal: journal,
-                pipeline: pipeline, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                pipeline: pipeline, limits: limits,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             do {
                 try await body(harness, pipeline, journal, listener)
                 await listener.stop()

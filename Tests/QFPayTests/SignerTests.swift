@@ -16,6 +16,18 @@ import Testing
         #expect(!signer.verifies(body: Array(body.utf8), signature: nil))
     }
 
+    @Test func hmacMatchesRFC4231() {
+        // RFC 4231 test cases 2 (a short key) and 6 (a key longer than the block, hashed first).
+        #expect(
+            DigestAlgorithm.sha256.hexHMAC(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
+                == "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843")
+        #expect(
+            DigestAlgorithm.sha256.hexHMAC(
+                key: [UInt8](repeating: 0xAA, count: 131),
+                Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+                == "60E431591EE0B67F0D8A26AACBF5B77F8E0BC6213728C5140546040F0EE37F54")
+    }
+
     @Test func requestSignatureSortsNamesAndSignsRawUTF8Values() {
         let parameters = ["txamt": "1200", "goods_name": "缶コーヒー & 水", "abc": "", "mchid": "M1"]
         #expect(Signer.canonicalString(parameters) == "goods_name=缶コーヒー & 水&mchid=M1&txamt=1200")

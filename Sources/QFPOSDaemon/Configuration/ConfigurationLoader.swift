@@ -86,12 +86,21 @@ public enum ConfigurationLoader {
         let control = DaemonConfiguration.Control(
             socketPath: config.string(forKey: "control.socket_path", default: DaemonConfiguration.defaultSocketPath),
             group: config.string(forKey: "control.group"),
-            allowedUIDs: config.intArray(forKey: "control.allowed_uids").map { $0.map { UInt32(clamping: $0) } },
-            maximumConnections: config.int(forKey: "control.max_connections", default: 64))
+            allowedUIDs: config.intArray(forKey: "control.allowed_uids").map {
+                uids($0, key: "control.allowed_uids", problems: problems)
+            },
+            readOnlyUIDs: uids(
+                config.intArray(forKey: "control.read_only_uids", default: []), key: "control.read_only_uids",
+                problems: problems),
+            maximumConnections: config.int(forKey: "control.max_connections", default: 64),
+            maximumConnectionsPerUID: config.int(forKey: "control.max_connections_per_uid"),
+            idleTimeoutSeconds: config.double(forKey: "control.idle_timeout_seconds", default: 300))
         let listener = DaemonConfiguration.NotifyListener(
             enabled: config.bool(forKey: "notify_listener.enabled", default: false),
             host: config.string(forKey: "notify_listener.host", default: "127.0.0.1"),
-            port: config.int(forKey: "notify_listener.port", default: 8089))
+            port: config.int(forKey: "notify_listener.port", default: 8089),
+            maximumConnections: config.int(forKey: "notify_listener.max_connections", default: 32),
+            readTimeoutSeconds: config.double(forKey: "notify_listener.read_timeout_seconds", default: 10))
         return DaemonConfiguration(
             gateway: gateway, shop: shop, lanes: lanes, payments: payments,
             journalPath: config.string(forKey: "journal.path", default: "/var/lib/qfpos/journal.sqlite"),
@@ -109,6 +118,18 @@ public enum ConfigurationLoader {
             profile: config.string(forKey: "profile"),
             previewPath: config.string(forKey: "preview_path"))
         return spec.path == nil && spec.match == nil ? nil : spec
+    }
+
+    /// Uids as numbers: a value that is no uid (negative, or (uid_t)-1 and above) is a problem,
+    /// never clamped to another uid. (A name such as `till` is refused as the wrong type.)
+    private static func uids(_ values: [Int], key: String, problems: ProblemCollector) -> [UInt32] {
+        values.compactMap { value in
+            guard (0..<Int(UInt32.max)).contains(value) else {
+                problems.add(.error, key: key, "\(value) is not a uid (0 to \(UInt32.max - 1))")
+                return nil
+            }
+            return UInt32(value)
+        }
     }
 
     /// Parses `3` or `2-5` (seconds) into the poll schedule's bounds.
@@ -230,11 +251,61 @@ public enum ConfigurationLoader {
         if configuration.control.maximumConnections < 1 {
             problems.add(.error, key: "control.max_connections", "must be at least 1")
         }
-        if !(1...65535).contains(configuration.notifyListener.port) {
+        if let share = configuration.control.maximumConnectionsPerUID,
+            !(1...max(1, configuration.control.maximumConnections)).contains(share)
+        {
+            problems.add(
+                .error, key: "control.max_connections_per_uid", "must be between 1 and control.max_connections")
+        }
+        if configuration.control.idleTimeoutSeconds < 0 {
+            problems.add(.error, key: "control.idle_timeout_seconds", "must be 0 (never) or positive")
+        }
+        let listener = configuration.notifyListener
+        if !(1...65535).contains(listener.port) {
             problems.add(.error, key: "notify_listener.port", "must be a TCP port (1-65535)")
+        }
+        switch IPAddressKind(listener.host) {
+        case .none:
+            problems.add(
+                .error, key: "notify_listener.host",
+                "must be an IP address of this machine (127.0.0.1 behind the reverse proxy), got "
+                    + listener.host.debugDescription)
+        case .wildcard?, .other?:
+            if listener.enabled {
+                problems.add(
+                    .warning, key: "notify_listener.host",
+                    "\(listener.host) is reachable from the network: QFPay calls the shop's reverse proxy, which "
+                        + "forwards to 127.0.0.1; anyone else who reaches this port costs the daemon work")
+            }
+        case .loopback?: break
+        }
+        if listener.maximumConnections < 1 {
+            problems.add(.error, key: "notify_listener.max_connections", "must be at least 1")
+        }
+        if listener.readTimeoutSeconds <= 0 {
+            problems.add(.error, key: "notify_listener.read_timeout_seconds", "must be positive")
         }
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(configuration.logLevel) {
             problems.add(.error, key: "log.level", "must be trace, debug, info, notice, warning, error or critical")
+        }
+    }
+}
+
+/// What kind of address a listener's host is, by `inet_pton`; nil when it is no IP address (a
+/// host name would be resolved at bind time, to whatever the resolver says then).
+enum IPAddressKind {
+    case loopback, wildcard, other
+
+    init?(_ host: String) {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            let first = UInt32(bigEndian: v4.s_addr) >> 24
+            self = first == 127 ? .loopback : v4.s_addr == 0 ? .wildcard : .other
+        } else if inet_pton(AF_INET6, host, &v6) == 1 {
+            self = host == "::1" ? .loopback : host == "::" ? .wildcard : .other
+        } else {
+            return nil
         }
     }
 }

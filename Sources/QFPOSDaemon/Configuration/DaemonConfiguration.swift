@@ -70,14 +70,26 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var group: String?
         /// When set, only these uids (and root) may connect.
         public var allowedUIDs: [UInt32]?
+        /// Uids that may connect to read only (status, sales, devices, events), never to start,
+        /// cancel, refund, reprint or reconcile.
+        public var readOnlyUIDs: [UInt32] = []
         public var maximumConnections: Int
+        /// Connections one uid may hold; nil: half of `maximumConnections`, rounded up.
+        public var maximumConnectionsPerUID: Int?
+        /// Seconds a connection may send nothing (unless subscribed or waiting) before it is closed; 0: never.
+        public var idleTimeoutSeconds: Double = 300
     }
 
     /// The optional listener for QFPay's asynchronous payment notifications.
     public struct NotifyListener: Sendable, Hashable {
         public var enabled: Bool
+        /// An IP address of this machine (loopback: the reverse proxy forwards to it).
         public var host: String
         public var port: Int
+        /// Connections open at once, at most.
+        public var maximumConnections: Int = 32
+        /// Seconds a connection may take to send its request before it is closed.
+        public var readTimeoutSeconds: Double = 10
     }
 
     public var gateway: Gateway
