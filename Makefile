@@ -11,7 +11,7 @@ RELEASE_FLAGS ?= -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction
 APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcommon-dev xkb-data pkg-config \
 	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont \
 	iproute2 zlib1g-dev unzip
-SOURCES := Sources Tests Package.swift
+SOURCES := Sources Tests Fuzz Package.swift
 
 .PHONY: all deps build release release-flags static-libs test lint format bench layout demo install clean
 
@@ -83,3 +83,37 @@ install: release
 
 clean:
 	rm -rf .build
+
+# ---- Evidence under abuse (docs/reliability.md): fuzzing and the fault soak ----
+# `make fuzz` builds one libFuzzer target per parser of outside input (Fuzz/, QFPOS_FUZZ=1 in
+# Package.swift: coverage and AddressSanitizer on qfpos's modules) in its own build directory and
+# runs each for FUZZ_SECONDS. `make fuzz-ci` runs each for a few seconds in the normal build
+# directory, whose dependencies `make test` built already (only qfpos's modules are compiled again).
+FUZZ_BUILD_PATH ?= .build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 4
+FUZZ_TARGETS := control serial-frame keyboard-wedge hid-pos printer-status qfpay-response notification \
+	yaml-config trade-bill escpos-preview
+
+.PHONY: fuzz fuzz-build fuzz-ci
+
+fuzz-build: deps
+	QFPOS_FUZZ=1 $(SWIFT) build --build-path $(FUZZ_BUILD_PATH) $(BUILD_FLAGS)
+
+fuzz: fuzz-build
+	bash scripts/fuzz.sh $(FUZZ_BUILD_PATH) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-ci:
+	$(MAKE) --no-print-directory fuzz FUZZ_BUILD_PATH=.build FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
+
+# `make soak`: SOAK_SALES sales through the built qfposd, killed with SIGKILL every SOAK_KILL_EVERY
+# (Tests/IntegrationTests/DaemonSoakTests.swift); `make test` runs it with 200 sales and 2 kills.
+SOAK_SALES ?= 5000
+SOAK_KILL_EVERY ?= 100
+
+.PHONY: soak
+
+soak: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	QFPOS_SOAK_SALES=$(SOAK_SALES) QFPOS_SOAK_KILL_EVERY=$(SOAK_KILL_EVERY) \
+		$(SWIFT) test --skip-build --no-parallel --filter DaemonSoakTests

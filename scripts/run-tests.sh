@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 mkdir -p .build
 : >.build/test.log
 limit=${QFPOS_TEST_TARGET_LIMIT:-240}
-targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DevicesTests InstalledDevicesTests}
+targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DaemonSoakTests DevicesTests InstalledDevicesTests}
 status=0
 # This checkout's test binary only: another checkout's tests on the same machine are left alone.
 bundle="$(pwd)/.build/.*qfposPackageTests.xctest"
@@ -70,7 +70,11 @@ for target in $targets; do
         DevicesTests) run_target "$target" "--filter DevicesTests" device_tests || status=1 ;;
         InstalledDevicesTests)
             run_target "$target" "--filter IntegrationTests.InstalledDevicesTests" device_tests || status=1 ;;
-        IntegrationTests) run_target "$target" "--filter IntegrationTests --skip InstalledDevicesTests" || status=1 ;;
+        IntegrationTests)
+            run_target "$target" "--filter IntegrationTests --skip InstalledDevicesTests --skip DaemonSoakTests" ||
+                status=1 ;;
+        # The fault soak (200 sales, 2 kills; `make soak` runs 5,000) has a time limit of its own.
+        DaemonSoakTests) run_target "$target" "--filter IntegrationTests.DaemonSoakTests" || status=1 ;;
         *) run_target "$target" "--filter $target" || status=1 ;;
     esac
 done
