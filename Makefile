@@ -90,6 +90,8 @@ clean:
 # runs each for FUZZ_SECONDS. `make fuzz-ci` runs each for a few seconds in the normal build
 # directory, whose dependencies `make test` built already (only qfpos's modules are compiled again).
 FUZZ_BUILD_PATH ?= .build-fuzz
+# Release (-O) for the long runs: AddressSanitizer and coverage at -Onone run 10 times slower.
+FUZZ_CONFIGURATION ?= release
 FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 4
 FUZZ_TARGETS := control serial-frame keyboard-wedge hid-pos printer-status qfpay-response notification \
@@ -98,13 +100,14 @@ FUZZ_TARGETS := control serial-frame keyboard-wedge hid-pos printer-status qfpay
 .PHONY: fuzz fuzz-build fuzz-ci
 
 fuzz-build: deps
-	QFPOS_FUZZ=1 $(SWIFT) build --build-path $(FUZZ_BUILD_PATH) $(BUILD_FLAGS)
+	QFPOS_FUZZ=1 $(SWIFT) build -c $(FUZZ_CONFIGURATION) --build-path $(FUZZ_BUILD_PATH) $(BUILD_FLAGS)
 
 fuzz: fuzz-build
-	bash scripts/fuzz.sh $(FUZZ_BUILD_PATH) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	bash scripts/fuzz.sh $(FUZZ_BUILD_PATH)/$(FUZZ_CONFIGURATION) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# Debug, as `make test` built the dependencies.
 fuzz-ci:
-	$(MAKE) --no-print-directory fuzz FUZZ_BUILD_PATH=.build FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
+	$(MAKE) --no-print-directory fuzz FUZZ_BUILD_PATH=.build FUZZ_CONFIGURATION=debug FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
 # `make soak`: SOAK_SALES sales through the built qfposd, killed with SIGKILL every SOAK_KILL_EVERY
 # (Tests/IntegrationTests/DaemonSoakTests.swift); `make test` runs it with 200 sales and 2 kills.

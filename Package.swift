@@ -188,3 +188,45 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: - Fuzzing (`make fuzz`, docs/reliability.md)
+
+// With QFPOS_FUZZ=1 the package is the fuzzing build: one libFuzzer executable per parser of
+// outside input (Fuzz/<name>), and the project's modules compiled with libFuzzer's coverage and
+// AddressSanitizer. The dependencies keep their normal build, so that a build directory that holds
+// them already (CI's .build) compiles only qfpos's modules again. The daemon's executables, the
+// sandbox and the tests are left out: no target needs them, and executables would not link
+// without the sanitizers' runtimes.
+if Context.environment["QFPOS_FUZZ"] == "1" {
+    let sanitizers: [String] = ["-sanitize=fuzzer,address"]
+    for target in package.targets where target.type == .regular && target.name != "TestSupport" {
+        // -enable-testing: the targets reach internal parsers (`@testable`) in release builds too.
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers + ["-enable-testing"])]
+    }
+    package.targets.removeAll {
+        $0.type == .executable || $0.type == .test || ["TestSupport", "QFPaySandbox"].contains($0.name)
+    }
+    package.products = []
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("control", ["ControlProtocol", .product(name: "NIOEmbedded", package: "swift-nio")] + nio),
+        ("serial-frame", ["Devices"]),
+        ("keyboard-wedge", ["Devices"]),
+        ("hid-pos", ["Devices"]),
+        ("printer-status", ["Devices"]),
+        ("qfpay-response", ["QFPay"]),
+        ("notification", ["QFPay"]),
+        ("yaml-config", ["QFPOSDaemon", .product(name: "Configuration", package: "swift-configuration")]),
+        ("trade-bill", ["Payments"]),
+        ("escpos-preview", ["ESCPOS"]),
+    ]
+    // Each target's main.swift hands its LLVMFuzzerTestOneInput to libFuzzer's driver (Fuzz/support).
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/support", swiftSettings: swiftSettings))
+    for fuzzTarget in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: "fuzz-\(fuzzTarget.name)", dependencies: ["FuzzSupport"] + fuzzTarget.dependencies,
+                path: "Fuzz/\(fuzzTarget.name)",
+                swiftSettings: swiftSettings + [.unsafeFlags(sanitizers)],
+                linkerSettings: [.unsafeFlags(sanitizers)]))
+    }
+}

@@ -210,4 +210,18 @@ struct TradeBillReaderTests {
         let binary = try await Self.pythonZip([EntrySpec(name: "bill.csv", text: "交易流水号", encoding: "utf-16")])
         #expect(failure(binary).contains("no entry holds a bill"))
     }
+
+    @Test func anEntryAnnouncingMoreThanABillCanHoldIsRefusedBeforeAnythingIsAllocated() async throws {
+        var zip = try await Self.pythonZip([EntrySpec(name: "bill.csv", text: Self.chinese)])
+        // The central directory's uncompressed size (offset 24 of its entry) says 200 MiB.
+        let signature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+        let entry = try #require((0..<(zip.count - 4)).first { Array(zip[$0..<($0 + 4)]) == signature })
+        let announced = UInt32(200 << 20)
+        for byte in 0..<4 { zip[entry + 24 + byte] = UInt8(truncatingIfNeeded: announced >> (8 * byte)) }
+        #expect {
+            _ = try TradeBillReader.rows(zip: zip)
+        } throws: { error in
+            "\(error)".contains("more than a bill's")
+        }
+    }
 }
