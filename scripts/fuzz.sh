@@ -7,7 +7,8 @@
 # stops the run; its input is written to BIN_DIRECTORY/fuzz/artifacts/<name>/ (copy it into
 # Fuzz/regressions/<name>/ with the fix). Prints one line per target: executions, coverage
 # (edges), features, corpus size; the logs are in BIN_DIRECTORY/fuzz/logs/.
-# FUZZ_JOBS runs that many targets at once (default 1).
+# FUZZ_JOBS runs that many targets at once (default 1); FUZZ_RUNS stops each target after that
+# many executions (SECONDS still bounds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$1
@@ -29,8 +30,13 @@ run_target() {
             return 1
         fi
     fi
+    # Inputs up to 4 KiB (a receipt, a bill, a configuration file); the control stream's lines are
+    # capped at 256 bytes by its target, so 1 KiB holds several of them and overlong ones.
+    local max_len=4096
+    [[ $name == control ]] && max_len=1024
     local status=0
-    "$binary" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    "$binary" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -print_final_stats=1 -timeout=10 \
+        -rss_limit_mb=2048 -max_len=$max_len \
         -artifact_prefix="$artifacts" "$corpus" "Fuzz/corpus/$name" >"$log" 2>&1 || status=$?
     local executions coverage features units
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

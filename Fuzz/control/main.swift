@@ -5,12 +5,13 @@ import NIOEmbedded
 
 /// Control protocol: the daemon's line framing (`LineFrameDecoder` in a real NIO pipeline) and
 /// JSON-RPC decoding (`InboundLine.parse`) of whatever a client sends, in chunks the input picks.
-/// The first byte sets the chunk size; lines are capped at 256 bytes so that overlong lines occur.
+/// The first byte sets the chunk size (1 to 512 bytes); lines are capped at 256 bytes so that
+/// overlong lines occur.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzControl(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    let chunk = Int(bytes[0] % 64) + 1
+    let chunk = 1 << Int(bytes[0] % 10)
     let maximum = 256
     let channel = EmbeddedChannel(handler: ByteToMessageHandler(LineFrameDecoder(maximumLineLength: maximum)))
     var offset = 1
