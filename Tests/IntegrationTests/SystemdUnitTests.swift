@@ -74,6 +74,19 @@ import Testing
         #expect(groups["set"] as? Bool == true)
     }
 
+    @Test func configurationErrorsStopRestartsAndTheKeyNeverReachesACoreDump() throws {
+        let service = try Self.settings(of: "qfposd.service")
+        // qfposd exits 78 (EX_CONFIG) for a configuration or key problem (StartFailureTests).
+        #expect(service["RestartPreventExitStatus"] == ["78"])
+        #expect(service["Restart"] == ["on-failure"])
+        #expect(service["LimitCORE"] == ["0"])
+        #expect(service["MemoryMax"]?.count == 1)
+        #expect(service["LimitNOFILE"]?.count == 1)
+        // systemd-udev-settle is deprecated: qfposd follows devices as udev reports them.
+        #expect(!(service["After"] ?? []).joined().contains("udev-settle"))
+        #expect(!(service["Wants"] ?? []).joined().contains("udev-settle"))
+    }
+
     /// A unit file's `Key=value` lines, by key, in order.
     static func settings(of name: String) throws -> [String: [String]] {
         let text = try String(contentsOf: unitsDirectory.appendingPathComponent(name), encoding: .utf8)
