@@ -28,7 +28,10 @@ import Testing
     @Test func theUnitsPassSystemdAnalyzeVerify() async throws {
         let directory = try installedCopy()
         defer { directory.remove() }
-        let result = try await run(["verify", directory.file("qfposd.service"), directory.file("qfposd.socket")])
+        // --man=no: the units' man: pages are installed by the package (make deb-test verifies them there).
+        let result = try await run([
+            "verify", "--man=no", directory.file("qfposd.service"), directory.file("qfposd.socket"),
+        ])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.isEmpty, "\(result.output)")
     }
