@@ -4,16 +4,24 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD_FLAGS ?=
-# Release builds put every function in its own section, so that the link can place the ones a
-# running daemon executes together (layout/README.md): the daemon's resident code shrinks by half.
-RELEASE_FLAGS ?= -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections
-# Debian packages the build, the tests and the demo need.
-APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcommon-dev xkb-data pkg-config \
-	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont \
-	iproute2 zlib1g-dev unzip
-SOURCES := Sources Tests Fuzz Package.swift
+# The production build (`make release`, `make deb`): the shipped products only, the Swift runtime
+# and Foundation linked in (Debian has no Swift runtime to depend on), Debian's C libraries shared.
+RELEASE_FLAGS ?= --static-swift-stdlib
+RELEASE_PRODUCTS := qfposd qfposctl
+# `make release-small`: every function in its own section, placed by layout/qfposd.order
+# (layout/README.md); Package.swift adds the order file and linker script under QFPOS_RELEASE_SMALL.
+SMALL_FLAGS := -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections
+# Debian packages that building the shipped products needs (dpkg-dev: dpkg-shlibdeps for `make deb`).
+BUILD_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcommon-dev xkb-data pkg-config \
+	zlib1g-dev dpkg-dev
+# ...and what the tests, the benchmarks and the demo need on top (umockdev, simulated devices,
+# gdb for hung tests, unifont for receipt previews, lintian and systemd-analyze for the package).
+TEST_PACKAGES := umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont \
+	iproute2 unzip lintian
+SOURCES := Sources Tests Fuzz Package.swift Plugins
 
-.PHONY: all deps build release release-flags static-libs test lint format bench layout demo install clean
+.PHONY: all deps build-deps test-deps build release release-small release-flags test lint format bench layout \
+	demo install deb deb-test clean
 
 all: build
 
@@ -25,30 +33,38 @@ apt_install = missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-deps:
-	@$(call apt_install,$(APT_PACKAGES))
+build-deps:
+	@$(call apt_install,$(BUILD_PACKAGES))
+
+test-deps: build-deps
+	@$(call apt_install,$(TEST_PACKAGES))
+
+deps: test-deps
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-release: deps release-flags
-	$(SWIFT) build -c release $(RELEASE_FLAGS) $(BUILD_FLAGS)
+release: build-deps release-flags
+	for product in $(RELEASE_PRODUCTS); do $(SWIFT) build -c release $(RELEASE_FLAGS) $(BUILD_FLAGS) --product $$product || exit; done
+
+release-small:
+	QFPOS_RELEASE_SMALL=1 $(MAKE) --no-print-directory release RELEASE_FLAGS="$(RELEASE_FLAGS) $(SMALL_FLAGS)"
 
 # SwiftPM does not recompile the dependencies when -Xswiftc flags change: a release build made
-# with other flags (a plain `swift build -c release`) is removed before one with RELEASE_FLAGS.
-# The stamp names the static libraries too, so that a qfposd linked without them is relinked.
-release-flags: static-libs
-	@stamp=.build/release-flags; if [ "$$(cat $$stamp 2>/dev/null)" != "$(RELEASE_FLAGS) $(STATIC_LIBS)" ]; then \
+# with other flags (a plain `swift build -c release`, or release-small) is removed first.
+release-flags:
+	@stamp=.build/release-flags; if [ "$$(cat $$stamp 2>/dev/null)" != "$(RELEASE_FLAGS)" ]; then \
 		rm -rf .build/release "$$($(SWIFT) build -c release --show-bin-path)"; \
-		mkdir -p .build && echo "$(RELEASE_FLAGS) $(STATIC_LIBS)" >$$stamp; fi
+		mkdir -p .build && echo "$(RELEASE_FLAGS)" >$$stamp; fi
 
-# The archives qfposd links statically (Package.swift, qfposd's linker settings): Debian's libcrypto
-# (libssl-dev), SQLite (libsqlite3-dev) and GCC's libstdc++, found through this directory.
-STATIC_LIBS := /usr/lib/$(shell gcc -print-multiarch)/libcrypto.a /usr/lib/$(shell gcc -print-multiarch)/libsqlite3.a \
-	$(shell gcc -print-file-name=libstdc++.a)
-static-libs: deps
-	@mkdir -p .build/static-libs && for a in $(STATIC_LIBS); do \
-		[ -f "$$a" ] || { echo "static-libs: $$a is missing" >&2; exit 1; }; ln -sfn "$$a" .build/static-libs/; done
+# qfpos_<version>_<arch>.deb in .build/deb (scripts/build-deb.sh), from the release build, offline.
+deb: release
+	@$(call apt_install,$(BUILD_PACKAGES))
+	QFPOS_BIN="$$($(SWIFT) build -c release $(RELEASE_FLAGS) --show-bin-path)" bash scripts/build-deb.sh
+
+# Installs the package on this machine (root), checks it, and purges it (scripts/deb-test.sh).
+deb-test: deb test-deps
+	bash scripts/deb-test.sh .build/deb/qfpos_*.deb
 
 # Every test, then the format lint. Tests run one at a time: on a 2-core machine Swift's
 # cooperative pool has two threads, and the suite's real servers, ptys and subprocesses are steadier
@@ -66,14 +82,16 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive --parallel $(SOURCES)
 
-bench: deps release-flags
-	$(SWIFT) build -c release $(RELEASE_FLAGS) $(BUILD_FLAGS)
+# The benchmark is not shipped: it is built here on its own, with the test tooling it needs.
+bench: deps release
+	$(SWIFT) build -c release $(RELEASE_FLAGS) $(BUILD_FLAGS) --product qfpos-bench
 	.build/release/qfpos-bench
 
 # Regenerates layout/qfposd.order from a profile of qfposd at work (needs valgrind).
-layout: deps release-flags
+layout: deps
 	@$(call apt_install,valgrind)
-	RELEASE_FLAGS="$(RELEASE_FLAGS) $(BUILD_FLAGS)" bash scripts/layout-profile.sh
+	$(MAKE) --no-print-directory release-flags RELEASE_FLAGS="$(RELEASE_FLAGS) $(SMALL_FLAGS)"
+	QFPOS_RELEASE_SMALL=1 RELEASE_FLAGS="$(RELEASE_FLAGS) $(SMALL_FLAGS) $(BUILD_FLAGS)" bash scripts/layout-profile.sh
 
 demo: deps build
 	bash scripts/demo.sh

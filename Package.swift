@@ -17,8 +17,29 @@ let nio: [Target.Dependency] = [
 let nioHTTP: [Target.Dependency] = nio + [.product(name: "NIOHTTP1", package: "swift-nio")]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
-// The linker takes the layout files by absolute path (it runs in the build directory).
-let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
+// The shipped programs' link: relative relocations packed (DT_RELR, glibc 2.36; the loader reads
+// 50 KB of them instead of 2.7 MB), no exported symbol table, and full RELRO (`-z now`: every
+// symbol bound at start, then the GOT read-only). The Swift runtime and Foundation are linked in
+// by `--static-swift-stdlib` (Makefile `release`): Debian has no Swift runtime to depend on.
+// libcrypto, SQLite and the other C libraries stay Debian's shared ones, so that their security
+// updates reach the daemon.
+let shippedLinkerFlags = [
+    "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "-z", "-Xlinker", "now",
+]
+var qfposdLinkerFlags = shippedLinkerFlags
+// `make release-small` (QFPOS_RELEASE_SMALL=1, and -function-sections): the code-layout order file
+// and linker script of layout/README.md, which put the functions a running daemon executes together.
+if Context.environment["QFPOS_RELEASE_SMALL"] == "1" {
+    // The linker takes the layout files by absolute path (it runs in the build directory).
+    let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
+    qfposdLinkerFlags += [
+        "-Xlinker", "--gc-sections",
+        "-Xlinker", "--symbol-ordering-file=\(packageDirectory)/layout/qfposd.order",
+        "-Xlinker", "--no-warn-symbol-ordering",
+        "-Xlinker", "-T", "-Xlinker", "\(packageDirectory)/layout/qfposd-text.ld",
+    ]
+}
 
 let package = Package(
     name: "qfpos",
@@ -40,9 +61,7 @@ let package = Package(
     targets: [
         // MARK: - C libraries
 
-        // No pkgConfig for the libraries qfposd links: their headers and libraries are on the default
-        // paths, and pkg-config's `-L/usr/lib/<arch>` would come before qfposd's static-library
-        // directory (see qfposd's linker settings).
+        // No pkgConfig for Debian's libraries: their headers and libraries are on the default paths.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CUdev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CQRencode", providers: [.apt(["libqrencode-dev"])]),
@@ -54,6 +73,7 @@ let package = Package(
         // MARK: - Libraries
 
         .target(name: "WallClock", swiftSettings: swiftSettings),
+        .target(name: "BuildVersion", swiftSettings: swiftSettings, plugins: ["GitVersion"]),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Iconv", swiftSettings: swiftSettings),
         .target(
@@ -82,7 +102,7 @@ let package = Package(
             name: "Payments",
             dependencies: [
                 "QFPay", "ESCPOS", "WallClock", "Deflate", "Iconv", logging,
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
         ),
@@ -90,8 +110,8 @@ let package = Package(
         .target(
             name: "QFPOSDaemon",
             dependencies: [
-                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims", logging,
-                .product(name: "Configuration", package: "swift-configuration"),
+                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims",
+                "BuildVersion", "QRCode", logging, .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ] + nio,
             swiftSettings: swiftSettings
@@ -100,40 +120,18 @@ let package = Package(
         // MARK: - Executables
 
         .executableTarget(
-            name: "qfposd", dependencies: ["QFPOSDaemon", argumentParser] + nio, swiftSettings: swiftSettings,
-            // The Swift runtime and Foundation linked in: only what qfposd uses is loaded, and no
-            // symbol tables of shared libraries are read (half the daemon's idle memory). The
-            // modules are compiled against the shared Foundation, whose link entries do not name
-            // the libraries the static one needs: they are named here (lld takes them in any order).
-            linkerSettings: [
-                .unsafeFlags(
-                    [
-                        "-static-stdlib", "-use-ld=lld", "-lCoreFoundation", "-l_FoundationCShims",
-                        "-l_FoundationCollections", "-l_FoundationICU", "-lFoundationEssentials",
-                        "-lFoundationInternationalization", "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
-                        "-lswiftSynchronization",
-                        // libcrypto, SQLite and libstdc++ linked in too when `make` has put their
-                        // archives in .build/static-libs (first on the search path): only the
-                        // digests, SQLite and the C++ runtime parts qfposd calls are loaded, and
-                        // no shared library's symbol tables and relocations are read. Without the
-                        // directory the shared libraries are linked.
-                        "-L\(packageDirectory)/.build/static-libs", "-Xclang-linker", "-static-libgcc",
-                        // Relative relocations packed (DT_RELR, glibc 2.36): the loader reads
-                        // 50 KB of them instead of 2.7 MB.
-                        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                        "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
-                        // Code layout (layout/README.md): the functions a running daemon executes
-                        // first, together, so that its resident code is those pages and few others.
-                        "-Xlinker", "--symbol-ordering-file=\(packageDirectory)/layout/qfposd.order",
-                        "-Xlinker", "--no-warn-symbol-ordering",
-                        "-Xlinker", "-T", "-Xlinker", "\(packageDirectory)/layout/qfposd-text.ld",
-                    ], .when(platforms: [.linux]))
-            ]
+            name: "qfposd", dependencies: ["QFPOSDaemon", "BuildVersion", argumentParser] + nio,
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(qfposdLinkerFlags, .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "qfposctl",
-            dependencies: ["QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon", argumentParser],
-            swiftSettings: swiftSettings
+            dependencies: [
+                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon", "BuildVersion",
+                argumentParser,
+            ],
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(shippedLinkerFlags, .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "qfpay-sandbox",
@@ -148,6 +146,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+
+        // MARK: - Plugins
+
+        .plugin(name: "GitVersion", capability: .buildTool()),
 
         // MARK: - Tests
 

@@ -14,13 +14,17 @@ DESTDIR=${1:-}
 PREFIX=${2:-/usr/local}
 BIN=${QFPOS_BIN:-.build/release}
 
-for tool in qfposd qfposctl qfpay-sandbox; do
+for tool in qfposd qfposctl; do
     [[ -x "$BIN/$tool" ]] || { echo "missing $BIN/$tool: run 'make release' first" >&2; exit 1; }
 done
+# The sandbox is for integrators and demos: installed when it was built (`swift build -c release
+# --static-swift-stdlib --product qfpay-sandbox`).
+tools=(qfposd qfposctl)
+[[ -x "$BIN/qfpay-sandbox" ]] && tools+=(qfpay-sandbox)
 
 install -d "$DESTDIR$PREFIX/bin" "$DESTDIR/etc/udev/rules.d" "$DESTDIR/etc/systemd/system" \
     "$DESTDIR/etc/qfpos" "$DESTDIR$PREFIX/share/doc/qfpos" "$DESTDIR/usr/lib/sysusers.d"
-for tool in qfposd qfposctl qfpay-sandbox; do
+for tool in "${tools[@]}"; do
     install -m 0755 "$BIN/$tool" "$DESTDIR$PREFIX/bin/$tool"
     # Debug information is most of a Swift binary (qfposd: 134 MB with it); the symbol table
     # stays, so crash backtraces keep their function names.
@@ -42,15 +46,7 @@ for unit in qfposd.service qfposd.socket; do
     chmod 0644 "$DESTDIR/etc/systemd/system/$unit"
 done
 
-cat >"$DESTDIR/usr/lib/sysusers.d/qfpos.conf" <<'SYSUSERS'
-# The qfpos service user and its group, which udev/60-qfpos.rules gives the scanners' and
-# printers' nodes: it is in no other group (dialout, input, lp would give it every keyboard,
-# serial port and printer of the machine). The till's user is never in group qfpos.
-u qfpos - "qfpos point-of-sale daemon" /var/lib/qfpos /usr/sbin/nologin
-# The control socket's group (qfposd.socket's SocketGroup=, control.group): the till's user joins it.
-g qfpos-till -
-SYSUSERS
-chmod 0644 "$DESTDIR/usr/lib/sysusers.d/qfpos.conf"
+install -m 0644 systemd/qfpos.sysusers "$DESTDIR/usr/lib/sysusers.d/qfpos.conf"
 
 install -m 0644 config/qfposd.example.yaml "$DESTDIR$PREFIX/share/doc/qfpos/qfposd.example.yaml"
 if [[ ! -e "$DESTDIR/etc/qfpos/qfposd.yaml" ]]; then

@@ -53,43 +53,52 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let deviceOrGatewayFailure = 1004
     }
 
-    /// Stable reasons carried in `data.reason`.
-    public struct Reason: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral {
+    /// Stable reasons carried in `data.reason`: snake_case, each listed in docs/protocol.md (a test
+    /// checks both). Only these constants make one, so that no reason is spelled ad hoc.
+    public struct Reason: RawRepresentable, Sendable, Hashable {
         public var rawValue: String
+        /// A reason as read from the wire (a client decoding an answer).
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
 
-        public static let invalidJSON: Reason = "invalid_json"
-        public static let invalidUTF8: Reason = "invalid_utf8"
-        public static let lineTooLong: Reason = "line_too_long"
-        public static let notAnObject: Reason = "not_an_object"
-        public static let emptyBatch: Reason = "empty_batch"
-        public static let batchTooLarge: Reason = "batch_too_large"
-        public static let badVersion: Reason = "bad_jsonrpc_version"
-        public static let badMethod: Reason = "bad_method"
-        public static let badID: Reason = "bad_id"
-        public static let badParams: Reason = "bad_params"
-        public static let unknownMethod: Reason = "unknown_method"
-        public static let missingParam: Reason = "missing_param"
-        public static let wrongType: Reason = "wrong_type"
-        public static let outOfRange: Reason = "out_of_range"
-        public static let unknownParam: Reason = "unknown_param"
-        public static let internalError: Reason = "internal_error"
-        public static let draining: Reason = "draining"
-        public static let tooManyRequests: Reason = "too_many_requests"
-        public static let notReady: Reason = "not_ready"
-        public static let saleNotFound: Reason = "sale_not_found"
-        public static let unknownLane: Reason = "unknown_lane"
-        public static let laneBusy: Reason = "lane_busy"
-        public static let notCancellable: Reason = "not_cancellable"
-        public static let notRefundable: Reason = "not_refundable"
-        public static let refundExceedsPaid: Reason = "refund_exceeds_paid"
-        public static let orderIDConflict: Reason = "order_id_conflict"
-        public static let notAllowed: Reason = "not_allowed"
-        public static let printerUnavailable: Reason = "printer_unavailable"
-        public static let gatewayUnavailable: Reason = "gateway_unavailable"
-        public static let noScanner: Reason = "no_scanner"
-        public static let reconcileInProgress: Reason = "reconcile_in_progress"
+        public static let invalidJSON = Reason(rawValue: "invalid_json")
+        public static let invalidUTF8 = Reason(rawValue: "invalid_utf8")
+        public static let lineTooLong = Reason(rawValue: "line_too_long")
+        public static let notAnObject = Reason(rawValue: "not_an_object")
+        public static let emptyBatch = Reason(rawValue: "empty_batch")
+        public static let batchTooLarge = Reason(rawValue: "batch_too_large")
+        public static let badVersion = Reason(rawValue: "bad_jsonrpc_version")
+        public static let badMethod = Reason(rawValue: "bad_method")
+        public static let badID = Reason(rawValue: "bad_id")
+        public static let badParams = Reason(rawValue: "bad_params")
+        public static let unknownMethod = Reason(rawValue: "unknown_method")
+        public static let missingParam = Reason(rawValue: "missing_param")
+        public static let wrongType = Reason(rawValue: "wrong_type")
+        public static let outOfRange = Reason(rawValue: "out_of_range")
+        public static let unknownParam = Reason(rawValue: "unknown_param")
+        public static let internalError = Reason(rawValue: "internal_error")
+        public static let draining = Reason(rawValue: "draining")
+        public static let tooManyRequests = Reason(rawValue: "too_many_requests")
+        public static let notReady = Reason(rawValue: "not_ready")
+        public static let journalUnavailable = Reason(rawValue: "journal_unavailable")
+        public static let saleNotFound = Reason(rawValue: "sale_not_found")
+        public static let invalidState = Reason(rawValue: "invalid_state")
+        public static let refundExceedsPaid = Reason(rawValue: "refund_exceeds_paid")
+        public static let notAPaymentCode = Reason(rawValue: "not_a_payment_code")
+        public static let noSaleAwaitingScan = Reason(rawValue: "no_sale_awaiting_scan")
+        public static let orderIDConflict = Reason(rawValue: "order_id_conflict")
+        public static let notAllowed = Reason(rawValue: "not_allowed")
+        public static let gatewayUnavailable = Reason(rawValue: "gateway_unavailable")
+        public static let reconcileInProgress = Reason(rawValue: "reconcile_in_progress")
+        public static let printerUnavailable = Reason(rawValue: "printer_unavailable")
+
+        /// Every reason qfposd sends.
+        public static let all: [Reason] = [
+            .invalidJSON, .invalidUTF8, .lineTooLong, .notAnObject, .emptyBatch, .batchTooLarge, .badVersion, .badMethod, .badID,
+            .badParams, .unknownMethod, .missingParam, .wrongType, .outOfRange, .unknownParam, .internalError,
+            .draining, .tooManyRequests, .notReady, .journalUnavailable, .saleNotFound, .invalidState,
+            .refundExceedsPaid, .notAPaymentCode, .noSaleAwaitingScan, .orderIDConflict, .notAllowed,
+            .gatewayUnavailable, .reconcileInProgress, .printerUnavailable,
+        ]
     }
 }
 

@@ -11,15 +11,15 @@ public struct SaleInfo: Sendable, Hashable, Codable {
     /// The lane (scanner and printer pair) the sale runs on.
     public var lane: String
     /// `scan` (customer shows a code) or `qr` (customer scans the printed QR code).
-    public var mode: String
+    public var mode: Mode
     public var amount: Int64
     public var currency: String
-    /// The state, e.g. `awaiting_scan`, `pending`, `paid`, `failed`, `cancelled`, `refunded`.
-    public var state: String
+    /// The state: `awaiting_scan`, `pending`, `paid`, `failed`, `cancelled`, `refunded`, ...
+    public var state: State
     /// Whether the state is final (nothing more will happen without a new request).
     public var isFinal: Bool
-    /// The wallet, when known: `wechat`, `alipay`, ...
-    public var wallet: String?
+    /// The wallet, when known.
+    public var wallet: Wallet?
     /// QFPay's last answer code and its meaning for the cashier.
     public var respcd: String?
     public var respcdMeaning: String?
@@ -38,9 +38,9 @@ public struct SaleInfo: Sendable, Hashable, Codable {
     public var updatedAt: String?
 
     public init(
-        saleID: String, orderID: String? = nil, outTradeNo: String? = nil, lane: String, mode: String, amount: Int64,
+        saleID: String, orderID: String? = nil, outTradeNo: String? = nil, lane: String, mode: Mode, amount: Int64,
         currency: String,
-        state: String, isFinal: Bool, wallet: String? = nil, respcd: String? = nil, respcdMeaning: String? = nil,
+        state: State, isFinal: Bool, wallet: Wallet? = nil, respcd: String? = nil, respcdMeaning: String? = nil,
         message: String? = nil, syssn: String? = nil, qrcode: String? = nil, authCodeMasked: String? = nil,
         refundedAmount: Int64 = 0, createdAt: String? = nil, updatedAt: String? = nil
     ) {

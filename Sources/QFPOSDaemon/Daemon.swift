@@ -1,3 +1,4 @@
+import BuildVersion
 import ControlProtocol
 import Foundation
 import Logging
@@ -21,7 +22,7 @@ public final class Daemon: Sendable {
     }
 
     /// The version reported by `daemon.status`.
-    public static let version = "0.1.0"
+    public static let version = BuildVersion.version
 
     private let configuration: Mutex<DaemonConfiguration>
     private let environment: [String: String]
@@ -236,6 +237,7 @@ public final class Daemon: Sendable {
             "subscribers": .integer(Int64(events.subscriberCount)),
             "socket": .string(socket),
             "gateway": .string(configuration.gateway.baseURL),
+            "libraries": LoadedLibraries.json,
         ]
     }
 }

@@ -38,12 +38,12 @@ enum DaemonMethods {
                 amount: try reader.integer("amount", in: 1...99_999_999),
                 currency: try reader.optionalChoice("currency", ["JPY"]) ?? "JPY",
                 goodsName: try reader.optionalString("goods_name", maximumLength: 256),
-                mode: try reader.optionalChoice("mode", ["scan", "qr"]) ?? "scan",
-                wallet: try reader.optionalChoice("wallet", ["wechat", "alipay"]),
+                mode: try reader.optionalChoice("mode", SaleInfo.Mode.self) ?? .scan,
+                wallet: try reader.optionalChoice("wallet", SaleInfo.Wallet.self),
                 authCode: try reader.optionalString("auth_code", maximumLength: 32),
                 orderID: try reader.optionalString("order_id", maximumLength: 64),
                 lane: try reader.optionalString("lane", maximumLength: 64))
-            if request.mode == "qr", request.authCode != nil {
+            if request.mode == .qr, request.authCode != nil {
                 throw RPCError.invalidParams("auth_code is only for mode scan", reason: .badParams, field: "auth_code")
             }
             try daemon.requireAcceptingSales()

@@ -212,6 +212,17 @@ public enum DaemonExitStatus {
     /// EX_IOERR: a journal write failed; qfposd stopped so that a restart resumes every sale from
     /// the journal by asking the gateway.
     public static let journalWriteFailed: Int32 = 74
-    /// EX_CONFIG: the configuration is invalid (`--check-config` explains).
+    /// EX_CONFIG: the configuration or the key is invalid or missing (`--check-config` explains).
+    /// A restart cannot fix it: the unit's `RestartPreventExitStatus=78` stops systemd retrying.
     public static let configurationInvalid: Int32 = 78
+
+    /// The status `qfposd` exits with when ``DaemonStartup/prepare(configPath:environment:)``
+    /// threw `error`: EX_CONFIG for the configuration and the key, EXIT_FAILURE (systemd tries
+    /// again) for the rest, such as a journal that cannot be opened yet or a busy port.
+    public static func forStartFailure(_ error: any Error) -> Int32 {
+        switch (error as? DaemonError)?.code {
+        case .configurationInvalid, .keyFileMissing, .keyFileInsecure, .keyFileInvalid: configurationInvalid
+        default: EXIT_FAILURE
+        }
+    }
 }

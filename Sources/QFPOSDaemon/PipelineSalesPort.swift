@@ -37,11 +37,11 @@ public final class PipelineSalesPort: SalesPort {
     public func startSale(_ request: SaleStartRequest) async throws -> SaleInfo {
         let saleRequest = SaleRequest(
             orderID: request.orderID ?? Self.makeSaleID(), amount: Int(request.amount), currency: request.currency,
-            flow: request.mode == "qr" ? .dynamicQR : .barcode,
-            wallet: request.wallet.flatMap(Wallet.init(rawValue:)),
+            flow: request.mode == .qr ? .dynamicQR : .barcode,
+            wallet: request.wallet.map(Wallet.init),
             lane: request.lane ?? defaultLane.withLock { $0 },
             goodsName: request.goodsName, authCode: request.authCode)
-        if request.mode == "qr", saleRequest.wallet == nil {
+        if request.mode == .qr, saleRequest.wallet == nil {
             throw RPCError.invalidParams(
                 "a qr sale needs wallet wechat or alipay", reason: .missingParam, field: "wallet")
         }
@@ -128,25 +128,15 @@ public final class PipelineSalesPort: SalesPort {
         return "S\(millis)-\(UInt32.random(in: 0...UInt32.max))"
     }
 
-    static func state(_ status: SaleStatus) -> String {
-        var result = ""
-        for character in status.rawValue {
-            if character.isUppercase {
-                result += "_" + character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-        return result
-    }
-
     static func info(_ snapshot: SaleSnapshot) -> SaleInfo {
         let respcd = snapshot.respcd
         return SaleInfo(
             saleID: snapshot.saleID, orderID: snapshot.saleID, outTradeNo: snapshot.order.outTradeNo,
-            lane: snapshot.order.lane, mode: snapshot.order.flow == .dynamicQR ? "qr" : "scan",
-            amount: Int64(snapshot.order.amount), currency: snapshot.order.currency, state: state(snapshot.status),
-            isFinal: snapshot.status.isSettled, wallet: snapshot.order.payType?.wallet?.rawValue, respcd: respcd,
+            lane: snapshot.order.lane, mode: SaleInfo.Mode(snapshot.order.flow),
+            amount: Int64(snapshot.order.amount), currency: snapshot.order.currency,
+            state: SaleInfo.State(snapshot.status),
+            isFinal: snapshot.status.isSettled, wallet: snapshot.order.payType?.wallet.map(SaleInfo.Wallet.init),
+            respcd: respcd,
             respcdMeaning: respcd.map { ResponseCode(rawValue: $0).englishMessage }, message: snapshot.message,
             syssn: snapshot.syssn, qrcode: snapshot.qrcode, authCodeMasked: snapshot.maskedCode,
             refundedAmount: Int64(snapshot.refundedAmount), createdAt: WallClockTime.iso8601(snapshot.createdAt),
@@ -156,9 +146,10 @@ public final class PipelineSalesPort: SalesPort {
     static func info(_ summary: Journal.SaleSummary) -> SaleInfo {
         SaleInfo(
             saleID: summary.order.saleID, orderID: summary.order.saleID, outTradeNo: summary.order.outTradeNo,
-            lane: summary.order.lane, mode: summary.order.flow == .dynamicQR ? "qr" : "scan",
-            amount: Int64(summary.order.amount), currency: summary.order.currency, state: state(summary.status),
-            isFinal: summary.status.isSettled, wallet: summary.order.payType?.wallet?.rawValue,
+            lane: summary.order.lane, mode: SaleInfo.Mode(summary.order.flow),
+            amount: Int64(summary.order.amount), currency: summary.order.currency,
+            state: SaleInfo.State(summary.status),
+            isFinal: summary.status.isSettled, wallet: summary.order.payType?.wallet.map(SaleInfo.Wallet.init),
             respcd: summary.respcd, respcdMeaning: summary.respcd.map { ResponseCode(rawValue: $0).englishMessage },
             syssn: summary.syssn, refundedAmount: Int64(summary.refundedAmount),
             createdAt: WallClockTime.iso8601(summary.createdAt),
@@ -179,7 +170,7 @@ public final class PipelineSalesPort: SalesPort {
         case .saleNotFound:
             return RPCError(code: RPCError.Code.notFound, reason: .saleNotFound, message: message)
         case .invalidState:
-            return RPCError(code: RPCError.Code.conflict, reason: "invalid_state", message: message)
+            return RPCError(code: RPCError.Code.conflict, reason: .invalidState, message: message)
         case .refundExceedsRemaining:
             return RPCError(code: RPCError.Code.conflict, reason: .refundExceedsPaid, message: message)
         case .invalidRequest:
@@ -194,13 +185,13 @@ public final class PipelineSalesPort: SalesPort {
                 code: RPCError.Code.conflict, reason: .orderIDConflict, message: message,
                 details: error.field.map { ["field": .string($0)] } ?? [:])
         case .notAPaymentCode:
-            return RPCError(code: RPCError.Code.conflict, reason: "not_a_payment_code", message: message)
+            return RPCError(code: RPCError.Code.conflict, reason: .notAPaymentCode, message: message)
         case .noSaleAwaitingScan:
-            return RPCError(code: RPCError.Code.conflict, reason: "no_sale_awaiting_scan", message: message)
+            return RPCError(code: RPCError.Code.conflict, reason: .noSaleAwaitingScan, message: message)
         case .stopped:
             return RPCError(code: RPCError.Code.unavailable, reason: .draining, message: message)
         case .journalUnavailable, .journalWriteFailed:
-            return RPCError(code: RPCError.Code.unavailable, reason: "journal_unavailable", message: message)
+            return RPCError(code: RPCError.Code.unavailable, reason: .journalUnavailable, message: message)
         case .reconciliationFailed:
             return RPCError(code: RPCError.Code.deviceOrGatewayFailure, reason: .gatewayUnavailable, message: message)
         }

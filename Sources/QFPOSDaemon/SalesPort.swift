@@ -5,10 +5,9 @@ public struct SaleStartRequest: Sendable, Hashable {
     public var amount: Int64
     public var currency: String
     public var goodsName: String?
-    /// `scan` or `qr`.
-    public var mode: String
-    /// For `qr`: `wechat` or `alipay`; for `scan` found from the code.
-    public var wallet: String?
+    public var mode: SaleInfo.Mode
+    /// Required for `qr`; for `scan` found from the code.
+    public var wallet: SaleInfo.Wallet?
     /// A code the till read itself (its own scanner), instead of waiting for the lane's scanner.
     public var authCode: String?
     /// The till's idempotency key: the same order id returns the same sale.
@@ -16,8 +15,8 @@ public struct SaleStartRequest: Sendable, Hashable {
     public var lane: String?
 
     public init(
-        amount: Int64, currency: String = "JPY", goodsName: String? = nil, mode: String = "scan",
-        wallet: String? = nil, authCode: String? = nil, orderID: String? = nil, lane: String? = nil
+        amount: Int64, currency: String = "JPY", goodsName: String? = nil, mode: SaleInfo.Mode = .scan,
+        wallet: SaleInfo.Wallet? = nil, authCode: String? = nil, orderID: String? = nil, lane: String? = nil
     ) {
         self.amount = amount
         self.currency = currency

@@ -83,3 +83,8 @@ public struct QRCodeError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(code.rawValue): \(message)" }
 }
+
+extension QRCode {
+    /// The libqrencode this process loaded ("4.1.1"). Wraps `QRcode_APIVersionString`.
+    public static var libraryVersion: String { String(cString: QRcode_APIVersionString()) }
+}

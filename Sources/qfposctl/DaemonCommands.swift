@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildVersion
 import ControlProtocol
 import Foundation
 import Glibc
@@ -24,6 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
                 "connections: \(status["connections"]?.integerValue ?? 0), subscribers: \(status["subscribers"]?.integerValue ?? 0)"
             )
             print("up for \(status["uptime_seconds"]?.integerValue ?? 0) s")
+            if let libraries = status["libraries"] { print("libraries: \(LibraryText.line(libraries))") }
         }
     }
 }
@@ -177,11 +179,17 @@ struct DoctorCommand: AsyncParsableCommand {
             }
         }
         if let client = try? await options.connect(), let status = try? await client.call(MethodName.daemonStatus) {
-            report(true, "socket \(options.socketPath): qfposd \(status["state"]?.stringValue ?? "?")")
+            report(
+                true,
+                "socket \(options.socketPath): qfposd \(status["version"]?.stringValue ?? "?") \(status["state"]?.stringValue ?? "?")"
+            )
+            // What the running daemon loaded: an `apt upgrade` replaces the files, not a running process's copy.
+            if let libraries = status["libraries"] { print("     qfposd's libraries: \(LibraryText.line(libraries))") }
             await client.close()
         } else {
             report(false, "socket \(options.socketPath): qfposd not reachable")
         }
+        print("     qfposctl \(BuildVersion.version), libraries: \(LibraryText.line(LoadedLibraries.json))")
         if failures > 0 { throw ExitCode.failure }
     }
 }
@@ -214,5 +222,13 @@ enum Reachability {
             entry = info.pointee.ai_next
         }
         return false
+    }
+}
+
+/// The `libraries` object of `daemon.status` on one line: `openssl OpenSSL 3.0.17 1 Jul 2025, sqlite 3.40.1, ...`.
+enum LibraryText {
+    static func line(_ libraries: JSONValue) -> String {
+        ["openssl", "sqlite", "libudev", "libqrencode"].map { "\($0) \(libraries[$0]?.stringValue ?? "?")" }
+            .joined(separator: ", ")
     }
 }

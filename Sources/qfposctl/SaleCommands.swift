@@ -17,8 +17,8 @@ struct SaleCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Dynamic QR: the customer scans a code printed (and shown by the till).")
     var qr = false
 
-    @Option(name: .long, help: "wechat or alipay (required with --qr).")
-    var wallet: String?
+    @Option(name: .long, help: "The wallet (required with --qr).")
+    var wallet: SaleInfo.Wallet?
 
     @Option(name: .long, help: "The lane (default: the first configured).")
     var lane: String?
@@ -39,8 +39,9 @@ struct SaleCommand: AsyncParsableCommand {
         try await explainingErrors {
             let client = try await options.connect()
             if wait { _ = try await client.call(MethodName.eventsSubscribe, ["events": ["sale.updated"]]) }
-            var params: [String: JSONValue] = ["amount": .integer(amount), "mode": qr ? "qr" : "scan"]
-            if let wallet { params["wallet"] = .string(wallet) }
+            let mode: SaleInfo.Mode = qr ? .qr : .scan
+            var params: [String: JSONValue] = ["amount": .integer(amount), "mode": .string(mode.rawValue)]
+            if let wallet { params["wallet"] = .string(wallet.rawValue) }
             if let lane { params["lane"] = .string(lane) }
             if let orderID { params["order_id"] = .string(orderID) }
             if let goods { params["goods_name"] = .string(goods) }
@@ -56,7 +57,7 @@ struct SaleCommand: AsyncParsableCommand {
             }
             let final = try await follow(sale, client: client)
             await client.close()
-            if !final.isFinal || ["failed", "expired", "cancelled", "needs_attention"].contains(final.state) {
+            if !final.isFinal || final.state.isUnsuccessful {
                 throw ExitCode(2)
             }
         }
@@ -200,3 +201,6 @@ struct ReceiptReprintCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `--wallet wechat|alipay`: the protocol's own wallets, so that the choices and the help cannot drift.
+extension SaleInfo.Wallet: ExpressibleByArgument {}

@@ -80,21 +80,14 @@ enum SaleText {
         let amount = "¥\(sale.amount)"
         var words: [String]
         switch sale.state {
-        case "awaiting_scan": words = ["waiting for scan"]
-        case "submitting": words = ["sending"]
-        case "pending": words = ["pending" + (elapsed.map { " \($0) s" } ?? "")]
-        case "paid": words = ["paid"]
-        case "failed": words = ["failed"]
-        case "cancelling": words = ["cancelling"]
-        case "cancelled": words = ["cancelled"]
-        case "refunding": words = ["refunding"]
-        case "partially_refunded": words = ["partially refunded (¥\(sale.refundedAmount))"]
-        case "refunded": words = ["refunded"]
-        case "expired": words = ["expired"]
-        case "needs_attention": words = ["NEEDS ATTENTION"]
-        default: words = [sale.state]
+        case .awaitingScan: words = ["waiting for scan"]
+        case .submitting: words = ["sending"]
+        case .pending: words = ["pending" + (elapsed.map { " \($0) s" } ?? "")]
+        case .partiallyRefunded: words = ["partially refunded (¥\(sale.refundedAmount))"]
+        case .needsAttention: words = ["NEEDS ATTENTION"]
+        case .paid, .failed, .cancelling, .cancelled, .refunding, .refunded, .expired: words = [sale.state.rawValue]
         }
-        if let wallet = sale.wallet { words.append(wallet) }
+        if let wallet = sale.wallet { words.append(wallet.rawValue) }
         if let code = sale.authCodeMasked { words.append(code) }
         if let respcd = sale.respcd, respcd != "0000" {
             words.append("[\(respcd)\(sale.respcdMeaning.map { " \($0)" } ?? "")]")

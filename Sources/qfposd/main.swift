@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildVersion
 import Dispatch
 import Foundation
 import Logging
@@ -21,7 +22,8 @@ struct QFPOSD: ParsableCommand {
             Settings come from the YAML file and QFPOS_* environment overrides \
             (control.socket_path → QFPOS_CONTROL_SOCKET_PATH). The QFPay key is read from \
             $CREDENTIALS_DIRECTORY/qfpay-key or gateway.key_file (mode 0600), never from here.
-            """)
+            """,
+        version: BuildVersion.version)
 
     @Option(name: .long, help: "The configuration file.")
     var config = DaemonConfiguration.defaultPath
@@ -53,7 +55,14 @@ struct QFPOSD: ParsableCommand {
             throw report.isValid ? ExitCode.success : ExitCode(78)  // EX_CONFIG
         }
         MemoryTrimmer.configureAllocator()
-        let startup = try await DaemonStartup.prepare(configPath: config, environment: environment)
+        let startup: DaemonStartup
+        do {
+            startup = try await DaemonStartup.prepare(configPath: config, environment: environment)
+        } catch {
+            // `<3>`: an error in the journal. The message names the key or file to fix, never the key.
+            FileHandle.standardError.write(Data("<3>qfposd: \(error)\n".utf8))
+            throw ExitCode(DaemonExitStatus.forStartFailure(error))
+        }
         let daemon = startup.daemon
         let signals = SignalCommands(daemon: daemon)
         try await daemon.run()

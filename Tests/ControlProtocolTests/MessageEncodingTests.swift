@@ -47,7 +47,7 @@ import Testing
 
     @Test func saleInfoUsesSnakeCaseOnTheWire() throws {
         let sale = SaleInfo(
-            saleID: "s1", lane: "front", mode: "scan", amount: 1200, currency: "JPY", state: "paid", isFinal: true,
+            saleID: "s1", lane: "front", mode: .scan, amount: 1200, currency: "JPY", state: .paid, isFinal: true,
             authCodeMasked: "1346••••••••4254")
         let value = try JSONValue(encoding: sale)
         #expect(value["sale_id"] == "s1")

@@ -193,10 +193,13 @@ import Testing
 }
 
 @Suite struct ExampleConfigurationTests {
-    @Test func theShippedExampleLoadsWithoutErrors() async throws {
+    @Test func theShippedExampleWaitsOnlyForTheShopsAppCode() async throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/qfposd.example.yaml").path
-        let (configuration, problems) = try await ConfigurationLoader.load(path: path, environment: [:])
+        let (_, shipped) = try await ConfigurationLoader.load(path: path, environment: [:])
+        #expect(shipped.filter { $0.severity == .error }.map(\.key) == ["gateway.app_code"], "\(shipped)")
+        let (configuration, problems) = try await ConfigurationLoader.load(
+            path: path, environment: ["QFPOS_GATEWAY_APP_CODE": "APP0001"])
         #expect(problems.filter { $0.severity == .error }.isEmpty, "\(problems)")
         #expect(configuration.lanes.first?.scanner?.path == "/dev/qfpos/scanner-front")
         #expect(configuration.control.group == "qfpos-till")

@@ -48,13 +48,13 @@ import Testing
             _ = try await again.call(MethodName.eventsSubscribe, ["events": ["sale.updated"]])
             var resumed = again.events.makeAsyncIterator()
             let atRestart = try await again.call(MethodName.saleGet, ["sale_id": "KILL-1"], as: SaleInfo.self)
-            if atRestart.state != "paid" {
+            if atRestart.state != .paid {
                 let seen = await EndToEndTests.events(&resumed) { $0.params["state"] == "paid" }
                 #expect(seen.last?.params["sale_id"] == "KILL-1", "events after restart: \(seen)")
                 #expect(seen.last?.params["state"] == "paid", "events after restart: \(seen)")
             }
             let final = try await again.call(MethodName.saleGet, ["sale_id": "KILL-1"], as: SaleInfo.self)
-            #expect(final.state == "paid", "log: \(second.log)")
+            #expect(final.state == .paid, "log: \(second.log)")
             #expect(final.amount == 2500)
             let orders = sandbox.ledger.orders().filter { $0.outTradeNo == final.outTradeNo }
             #expect(orders.count == 1, "charged exactly once")

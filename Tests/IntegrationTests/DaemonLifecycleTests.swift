@@ -48,7 +48,7 @@ import Testing
             let till = try await harness.connect()
             let waiting = try await till.call(
                 MethodName.saleStart, ["amount": 700, "order_id": "CX-1"], as: SaleInfo.self)
-            #expect(waiting.state == "awaiting_scan")
+            #expect(waiting.state == .awaitingScan)
             let again = try await till.call(
                 MethodName.saleStart, ["amount": 700, "order_id": "CX-1"], as: SaleInfo.self)
             #expect(again.outTradeNo == waiting.outTradeNo, "the same order id is the same sale")
@@ -58,7 +58,7 @@ import Testing
                 (error as? RPCError)?.code == RPCError.Code.conflict
             }
             let cancelled = try await till.call(MethodName.saleCancel, ["sale_id": "CX-1"], as: SaleInfo.self)
-            #expect(["cancelling", "cancelled"].contains(cancelled.state))
+            #expect([.cancelling, .cancelled].contains(cancelled.state))
             _ = try await till.call(MethodName.saleStart, ["amount": 900, "order_id": "CX-3"])
             let code = SandboxScenario.success.authCode(serial: 31)
             let scanned = try await till.call(MethodName.scanSimulate, ["lane": "front", "code": .string(code)])
@@ -66,7 +66,7 @@ import Testing
             await #expect {
                 _ = try await till.call(MethodName.scanSimulate, ["lane": "front", "code": "4901234567894"])
             } throws: { error in
-                (error as? RPCError)?.reason == "not_a_payment_code"
+                (error as? RPCError)?.reason == .notAPaymentCode
             }
             let list = try await till.call(MethodName.saleList, ["limit": 10])
             let ids = (list["sales"]?.arrayValue ?? []).compactMap { $0["sale_id"]?.stringValue }

@@ -35,7 +35,7 @@ import Testing
             let started = try await till.call(
                 MethodName.saleStart, ["amount": 1200, "mode": "scan", "lane": "front", "order_id": "E2E-1"],
                 as: SaleInfo.self)
-            #expect(started.state == "awaiting_scan")
+            #expect(started.state == .awaitingScan)
             #expect(started.saleID == "E2E-1")
             // The lane's scanner may attach just after the daemon answers: write until the scan is seen.
             let code = SandboxScenario.success.authCode(serial: 12_345_678)
@@ -58,7 +58,7 @@ import Testing
             #expect(scanEvent.params["code"]?.stringValue?.contains(code) == false, "the scan event is masked")
             #expect(scanEvent.params["lane"] == "front")
             let paid = try await till.call(MethodName.saleGet, ["sale_id": "E2E-1"], as: SaleInfo.self)
-            #expect(paid.state == "paid")
+            #expect(paid.state == .paid)
             #expect(paid.respcd == "0000")
             #expect(paid.syssn != nil)
             #expect(paid.authCodeMasked?.hasPrefix("1300") == true)
@@ -101,7 +101,7 @@ import Testing
             let seen = await Self.events(&events) { $0.params["state"] == "paid" }
             #expect(seen.last?.params["state"] == "paid", "events: \(seen)")
             let sale = try await till.call(MethodName.saleGet, ["sale_id": .string(started.saleID)], as: SaleInfo.self)
-            #expect(sale.state == "paid")
+            #expect(sale.state == .paid)
             #expect(sale.amount == 500)
             await till.close()
             try await harness.stop()

@@ -116,7 +116,7 @@ import Testing
                         MethodName.saleStart,
                         ["amount": 500, "lane": .string(lane), "order_id": .string("IN-\(lane)")],
                         as: SaleInfo.self)
-                    #expect(sale.state == "awaiting_scan")
+                    #expect(sale.state == .awaitingScan)
                     if device.node == till.side.node {
                         try testbed.replayEvemuEvents(EvemuScript.typing(code, layout: .us), on: device.node)
                     } else {
@@ -129,7 +129,7 @@ import Testing
                     scans += seen.filter { $0.method == EventName.scan }
                     let paid = try await client.call(
                         MethodName.saleGet, ["sale_id": .string(sale.saleID)], as: SaleInfo.self)
-                    #expect(paid.state == "paid", "lane \(lane): \(seen)")
+                    #expect(paid.state == .paid, "lane \(lane): \(seen)")
                     #expect(paid.authCodeMasked == AuthCode.mask(code), "lane \(lane)")
                 }
                 // Every scan published so far comes before a last sale's events: none is left out.

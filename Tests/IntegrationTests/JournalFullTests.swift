@@ -146,7 +146,7 @@ final class PrivateTmpfs: @unchecked Sendable {
             disk.free()
             let second = try await start()
             let again = try await ControlClient.connect(socketPath: socketPath)
-            let expected = moment == .whilePending ? "paid" : "cancelled"
+            let expected: SaleInfo.State = moment == .whilePending ? .paid : .cancelled
             var final = try await again.call(MethodName.saleGet, ["sale_id": .string(orderID)], as: SaleInfo.self)
             for _ in 0..<1000 where final.state != expected {
                 try await Task.sleep(for: .milliseconds(20))

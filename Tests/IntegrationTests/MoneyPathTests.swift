@@ -40,7 +40,7 @@ import WallClock
         }
 
         /// Waits (30 s liveness bound) until the sale reads `state`.
-        func wait(_ id: String, for states: Set<String>) async throws -> SaleInfo {
+        func wait(_ id: String, for states: Set<SaleInfo.State>) async throws -> SaleInfo {
             var sale = try await self.sale(id)
             let deadline = ContinuousClock.now + .seconds(30)
             while !states.contains(sale.state), ContinuousClock.now < deadline {
@@ -114,8 +114,8 @@ import WallClock
         try await Self.withLane(policy: Self.closingPolicy) { lane in
             let code = SandboxScenario.pendingForever.authCode(serial: 4101)
             let sale = try await lane.start(["amount": 700, "auth_code": .string(code), "order_id": "CLOSED-1"])
-            let final = try await lane.wait(sale.saleID, for: ["cancelled", "refunding", "needs_attention", "paid"])
-            #expect(final.state == "cancelled")
+            let final = try await lane.wait(sale.saleID, for: [.cancelled, .refunding, .needsAttention, .paid])
+            #expect(final.state == .cancelled)
             let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
             #expect(order.state == .closed)
             #expect(order.chargedAmount == 0)
@@ -133,10 +133,10 @@ import WallClock
         try await Self.withLane { lane in
             let code = SandboxScenario.refundNotPassedOnce.authCode(serial: 4201)
             let sale = try await lane.start(["amount": 1000, "auth_code": .string(code), "order_id": "R1143-1"])
-            _ = try await lane.wait(sale.saleID, for: ["paid"])
+            _ = try await lane.wait(sale.saleID, for: [.paid])
             let refused = try await lane.till.call(
                 MethodName.saleRefund, ["sale_id": "R1143-1", "amount": 400], as: SaleInfo.self)
-            #expect(refused.state == "paid")
+            #expect(refused.state == .paid)
             #expect(refused.respcd == "1143")
             #expect(refused.message?.contains("does not exist") == true, "\(refused.message ?? "")")
             #expect(try await Self.requests(on: lane, path: "/trade/v1/refund", during: .milliseconds(500)) == 0)
@@ -144,7 +144,7 @@ import WallClock
             // The till may try again: a new refund, its own order number.
             let refunded = try await lane.till.call(
                 MethodName.saleRefund, ["sale_id": "R1143-1", "amount": 400], as: SaleInfo.self)
-            #expect(refunded.state == "partially_refunded")
+            #expect(refunded.state == .partiallyRefunded)
             #expect(lane.sandbox.ledger.chargedAmount(outTradeNo: refunded.outTradeNo ?? "") == 600)
         }
     }
@@ -158,12 +158,12 @@ import WallClock
             let code = SandboxScenario.refundNotPassedOnce.authCode(serial: 4202)
             _ = try await lane.start(["amount": 1300, "auth_code": .string(code), "order_id": "R1143-2"])
             _ = try await lane.till.call(MethodName.saleCancel, ["sale_id": "R1143-2"])
-            let flagged = try await lane.wait("R1143-2", for: ["needs_attention", "cancelled"])
-            #expect(flagged.state == "needs_attention")
+            let flagged = try await lane.wait("R1143-2", for: [.needsAttention, .cancelled])
+            #expect(flagged.state == .needsAttention)
             #expect(flagged.respcd == "1143")
             #expect(lane.sandbox.ledger.requests(path: "/trade/v1/refund").count == 1)
-            let final = try await lane.wait("R1143-2", for: ["cancelled"])
-            #expect(final.state == "cancelled")
+            let final = try await lane.wait("R1143-2", for: [.cancelled])
+            #expect(final.state == .cancelled)
             #expect(final.refundedAmount == 1300)
             let refunds = lane.sandbox.ledger.requests(path: "/trade/v1/refund")
             #expect(refunds.count == 2, "one refused, one after the slow schedule's wait: \(refunds.map(\.respcd))")
@@ -181,8 +181,8 @@ import WallClock
         try await Self.withLane(policy: Self.closingPolicy) { lane in
             let code = SandboxScenario.pendingCloseUnsupported(paidAfterQueries: 3).authCode(serial: 4102)
             let sale = try await lane.start(["amount": 2200, "auth_code": .string(code), "order_id": "UNSUP-1"])
-            let final = try await lane.wait(sale.saleID, for: ["cancelled", "needs_attention", "paid"])
-            #expect(final.state == "cancelled")
+            let final = try await lane.wait(sale.saleID, for: [.cancelled, .needsAttention, .paid])
+            #expect(final.state == .cancelled)
             #expect(final.refundedAmount == 2200)
             let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
             #expect(order.chargedAmount == 0, "no money kept on a cancelled sale")
@@ -202,8 +202,8 @@ import WallClock
         try await Self.withLane(configure: { $0.rules.barcodeLifetime = nil }, policy: policy) { lane in
             let code = SandboxScenario.pendingCloseUnsupported(paidAfterQueries: 0).authCode(serial: 4103)
             let sale = try await lane.start(["amount": 900, "auth_code": .string(code), "order_id": "UNSUP-2"])
-            let flagged = try await lane.wait(sale.saleID, for: ["needs_attention", "cancelled", "paid"])
-            #expect(flagged.state == "needs_attention")
+            let flagged = try await lane.wait(sale.saleID, for: [.needsAttention, .cancelled, .paid])
+            #expect(flagged.state == .needsAttention)
             #expect(flagged.isFinal == false)
             let checks = try await Self.requests(on: lane, path: "/trade/v1/query", during: .seconds(3))
             #expect((1...3).contains(checks), "one check every 2 s, not a loop: \(checks)")
@@ -228,8 +228,8 @@ import WallClock
             let part = try await lane.start([
                 "amount": 3000, "auth_code": .string(SandboxScenario.success.authCode(serial: 4105)), "order_id": "B-2",
             ])
-            _ = try await lane.wait(paid.saleID, for: ["paid"])
-            _ = try await lane.wait(part.saleID, for: ["paid"])
+            _ = try await lane.wait(paid.saleID, for: [.paid])
+            _ = try await lane.wait(part.saleID, for: [.paid])
             _ = try await lane.till.call(MethodName.saleRefund, ["sale_id": "B-2", "amount": 500])
             let day = WallClockTime(lane.sandbox.clock.now(), in: .japanStandardTime).description.prefix(10)
             let report = try await lane.till.call(MethodName.reconcileRun, ["date": .string(String(day))])
@@ -246,8 +246,8 @@ import WallClock
         try await Self.withLane(payments: "  default_goods_name: お茶") { lane in
             let code = SandboxScenario.success.authCode(serial: 4001)
             let sale = try await lane.start(["amount": 300, "auth_code": .string(code), "order_id": "G-1"])
-            let paid = try await lane.wait(sale.saleID, for: ["paid"])
-            #expect(paid.state == "paid")
+            let paid = try await lane.wait(sale.saleID, for: [.paid])
+            #expect(paid.state == .paid)
             let sent = try #require(lane.sandbox.ledger.requests(path: "/trade/v1/payment").last)
             #expect(sent.parameters["goods_name"] == "お茶")
             #expect(lane.sandbox.ledger.chargedAmount(outTradeNo: paid.outTradeNo ?? "") == 300)
@@ -278,7 +278,7 @@ import WallClock
             let list = try await lane.till.call(MethodName.saleList)
             #expect(list["sales"] == [])
             let fine = try await lane.start(["amount": 500, "goods_name": "缶コーヒー", "order_id": "V-1"])
-            #expect(fine.state == "awaiting_scan")
+            #expect(fine.state == .awaitingScan)
         }
     }
 
@@ -288,10 +288,10 @@ import WallClock
         try await Self.withLane { lane in
             let code = SandboxScenario.success.authCode(serial: 4002)
             let first = try await lane.start(["amount": 300, "auth_code": .string(code), "order_id": "DAY-0001"])
-            _ = try await lane.wait(first.saleID, for: ["paid"])
+            _ = try await lane.wait(first.saleID, for: [.paid])
             let again = try await lane.start(["amount": 300, "auth_code": .string(code), "order_id": "DAY-0001"])
             #expect(again.saleID == first.saleID)
-            #expect(again.state == "paid")
+            #expect(again.state == .paid)
             // The next day the till's counter starts again: ¥5,000 under yesterday's id.
             let conflict = await Self.rpcError { _ = try await lane.start(["amount": 5000, "order_id": "DAY-0001"]) }
             #expect(conflict?.code == 1002)
@@ -318,12 +318,12 @@ import WallClock
             lane.sandbox.injectFault(.latency(.milliseconds(600)), path: "/trade/v1/payment")
             let code = SandboxScenario.success.authCode(serial: 4004)
             let started = try await lane.start(["amount": 1500, "auth_code": .string(code), "order_id": "RACE-1"])
-            #expect(started.state == "submitting")
+            #expect(started.state == .submitting)
             let cancelling = try await lane.till.call(
                 MethodName.saleCancel, ["sale_id": "RACE-1"], as: SaleInfo.self)
-            #expect(cancelling.state == "submitting")
-            let final = try await lane.wait("RACE-1", for: ["cancelled", "paid", "needs_attention"])
-            #expect(final.state == "cancelled")
+            #expect(cancelling.state == .submitting)
+            let final = try await lane.wait("RACE-1", for: [.cancelled, .paid, .needsAttention])
+            #expect(final.state == .cancelled)
             #expect(final.refundedAmount == 1500)
             let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
             #expect(order.state == .paid)
@@ -339,10 +339,10 @@ import WallClock
             let started = try await lane.start([
                 "amount": 800, "mode": "qr", "wallet": "wechat", "order_id": "RACE-QR",
             ])
-            #expect(started.state == "submitting")
+            #expect(started.state == .submitting)
             _ = try await lane.till.call(MethodName.saleCancel, ["sale_id": "RACE-QR"])
-            let final = try await lane.wait("RACE-QR", for: ["cancelled", "expired", "paid", "needs_attention"])
-            #expect(final.state == "cancelled")
+            let final = try await lane.wait("RACE-QR", for: [.cancelled, .expired, .paid, .needsAttention])
+            #expect(final.state == .cancelled)
             let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
             #expect(order.chargedAmount == 0)
             try await Task.sleep(for: .milliseconds(300))  // the cancellation slip, if any, reaches the pty
@@ -370,8 +370,8 @@ import WallClock
         try await Self.withLane(policy: policy, clock: clock, sandboxClock: sandboxClock) { lane in
             let code = SandboxScenario.pendingThenPaid(queries: 12).authCode(serial: 4005)
             let sale = try await lane.start(["amount": 2400, "auth_code": .string(code), "order_id": "NYE-1"])
-            let final = try await lane.wait(sale.saleID, for: ["paid", "cancelled", "failed", "needs_attention"])
-            #expect(final.state == "paid")
+            let final = try await lane.wait(sale.saleID, for: [.paid, .cancelled, .failed, .needsAttention])
+            #expect(final.state == .paid)
             let order = try #require(lane.sandbox.ledger.order(outTradeNo: final.outTradeNo ?? ""))
             let paidAt = WallClockTime(try #require(order.paidAt), in: .japanStandardTime)
             #expect(paidAt.year == 2027 && paidAt.month == 1, "paid after midnight: \(paidAt)")

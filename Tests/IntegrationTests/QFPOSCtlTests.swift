@@ -36,6 +36,28 @@ import Testing
         }
     }
 
+    @Test func versionsComeFromTheBuildAndStatusNamesTheLoadedLibraries() async throws {
+        let version = try await qfposctl(["--version"])
+        let daemonVersion = try await runToEnd(URL(fileURLWithPath: DaemonProcess.executablePath), ["--version"])
+        #expect(version.status == 0)
+        // git describe of this checkout, in Debian's version syntax (scripts/version.sh).
+        #expect(version.output.wholeMatch(of: /(\d[0-9A-Za-z.+~]*|unknown)\n/) != nil, "\(version.output)")
+        #expect(daemonVersion.output == version.output)
+        try await withSandbox { sandbox in
+            let harness = try await DaemonHarness(sandbox: sandbox)
+            let status = try await qfposctl(["status", "--json", "--socket", harness.socketPath])
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(status.output.utf8))
+            let libraries = try #require(value["libraries"])
+            #expect(libraries["openssl"]?.stringValue?.hasPrefix("OpenSSL 3.") == true, "\(libraries)")
+            #expect(libraries["sqlite"]?.stringValue?.wholeMatch(of: /3\.\d+\.\d+/) != nil, "\(libraries)")
+            #expect(libraries["libudev"]?.stringValue?.wholeMatch(of: /1\.\d+\.\d+/) != nil, "\(libraries)")
+            #expect(libraries["libqrencode"]?.stringValue?.wholeMatch(of: /4\.\d+\.\d+/) != nil, "\(libraries)")
+            let doctor = try await qfposctl(["doctor", "--socket", harness.socketPath, "--config", "/nonexistent.yaml"])
+            #expect(doctor.output.contains("qfposd's libraries: openssl OpenSSL 3."), "\(doctor.output)")
+            try await harness.stop()
+        }
+    }
+
     @Test func withoutADaemonItSaysWhatToCheck() async throws {
         let result = try await qfposctl(["status", "--socket", "/nonexistent/control.sock"])
         #expect(result.status == 1)

@@ -16,11 +16,11 @@ import Testing
                 MethodName.saleStart, ["amount": 1500, "auth_code": .string(code), "order_id": "REC-1"])
             var sale = try await till.call(MethodName.saleGet, ["sale_id": "REC-1"], as: SaleInfo.self)
             let deadline = ContinuousClock.now + .seconds(10)
-            while sale.state != "paid", ContinuousClock.now < deadline {
+            while sale.state != .paid, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
                 sale = try await till.call(MethodName.saleGet, ["sale_id": "REC-1"], as: SaleInfo.self)
             }
-            #expect(sale.state == "paid")
+            #expect(sale.state == .paid)
             let outTradeNo = try #require(sale.outTradeNo)
             let formatter = DateFormatter()
             formatter.dateFormat = "yyyy-MM-dd"

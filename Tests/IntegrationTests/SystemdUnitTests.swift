@@ -28,7 +28,10 @@ import Testing
     @Test func theUnitsPassSystemdAnalyzeVerify() async throws {
         let directory = try installedCopy()
         defer { directory.remove() }
-        let result = try await run(["verify", directory.file("qfposd.service"), directory.file("qfposd.socket")])
+        // --man=no: the units' man: pages are installed by the package (make deb-test verifies them there).
+        let result = try await run([
+            "verify", "--man=no", directory.file("qfposd.service"), directory.file("qfposd.socket"),
+        ])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.isEmpty, "\(result.output)")
     }
@@ -72,6 +75,19 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]], "\(result.output)")
         let groups = try #require(items.first { $0["name"] as? String == "SupplementaryGroups=" })
         #expect(groups["set"] as? Bool == true)
+    }
+
+    @Test func configurationErrorsStopRestartsAndTheKeyNeverReachesACoreDump() throws {
+        let service = try Self.settings(of: "qfposd.service")
+        // qfposd exits 78 (EX_CONFIG) for a configuration or key problem (StartFailureTests).
+        #expect(service["RestartPreventExitStatus"] == ["78"])
+        #expect(service["Restart"] == ["on-failure"])
+        #expect(service["LimitCORE"] == ["0"])
+        #expect(service["MemoryMax"]?.count == 1)
+        #expect(service["LimitNOFILE"]?.count == 1)
+        // systemd-udev-settle is deprecated: qfposd follows devices as udev reports them.
+        #expect(!(service["After"] ?? []).joined().contains("udev-settle"))
+        #expect(!(service["Wants"] ?? []).joined().contains("udev-settle"))
     }
 
     /// A unit file's `Key=value` lines, by key, in order.

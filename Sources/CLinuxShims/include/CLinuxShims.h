@@ -8,3 +8,4 @@
 #include "CLinuxShims_memory.h"
 #include "CLinuxShims_tty.h"
 #include "CLinuxShims_readiness.h"
+#include "CLinuxShims_library.h"

@@ -160,6 +160,11 @@ public enum ConfigurationLoader {
         }
         if gateway.appCode.isEmpty {
             problems.add(.error, key: "gateway.app_code", "is required (QFPay's app code for this merchant)")
+        } else if gateway.appCode == DaemonConfiguration.exampleAppCode {
+            // The shipped /etc/qfpos/qfposd.yaml: qfposd waits for the shop's own code.
+            problems.add(
+                .error, key: "gateway.app_code",
+                "is still the example's placeholder: put QFPay's app code for this merchant")
         }
         if gateway.timeoutSeconds <= 0 {
             problems.add(.error, key: "gateway.timeout_seconds", "must be positive")

@@ -104,6 +104,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
 }
 
 extension DaemonConfiguration {
+    /// The app code of config/qfposd.example.yaml (the package's /etc/qfpos/qfposd.yaml): an
+    /// error until the shop's own is put in.
+    public static let exampleAppCode = "YOUR_APP_CODE"
     /// The default configuration file.
     public static let defaultPath = "/etc/qfpos/qfposd.yaml"
     /// The default control socket.

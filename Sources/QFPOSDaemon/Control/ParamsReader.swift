@@ -77,6 +77,13 @@ public struct ParamsReader: Sendable {
         return value
     }
 
+    /// An optional string that must be the raw value of one of `Choice`'s cases.
+    public func optionalChoice<Choice: RawRepresentable & CaseIterable>(_ field: String, _: Choice.Type)
+        throws(RPCError) -> Choice?
+    where Choice.RawValue == String {
+        try optionalChoice(field, Choice.allCases.map(\.rawValue)).flatMap(Choice.init(rawValue:))
+    }
+
     /// An optional array of strings.
     public func optionalStrings(_ field: String) throws(RPCError) -> [String]? {
         switch members[field] {
