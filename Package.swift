@@ -16,6 +16,7 @@ let nio: [Target.Dependency] = [
 ]
 let nioHTTP: [Target.Dependency] = nio + [.product(name: "NIOHTTP1", package: "swift-nio")]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 // The linker takes the layout files by absolute path (it runs in the build directory).
 let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
@@ -36,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries
@@ -88,9 +91,17 @@ let package = Package(
         ),
         .target(name: "ControlProtocol", dependencies: [logging] + nio, swiftSettings: swiftSettings),
         .target(
+            name: "DaemonMetrics",
+            dependencies: ["QFPay", metrics, .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StatusPage", dependencies: ["QFPay", "WallClock", logging] + nioHTTP, swiftSettings: swiftSettings),
+        .target(
             name: "QFPOSDaemon",
             dependencies: [
                 "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims", logging,
+                "DaemonMetrics", "StatusPage", "Deflate", "QRCode",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ] + nio,

@@ -44,3 +44,9 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
         return String(decoding: text, as: UTF8.self)
     }
 }
+
+extension DigestAlgorithm {
+    /// The version of the libcrypto the digests run on (wraps `OpenSSL_version(OPENSSL_VERSION)`):
+    /// qfposd links it statically, so this is the build's, whatever the system has.
+    public static var libraryVersion: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
+}

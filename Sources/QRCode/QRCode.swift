@@ -83,3 +83,8 @@ public struct QRCodeError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(code.rawValue): \(message)" }
 }
+
+extension QRCode {
+    /// The version of the libqrencode loaded (wraps `QRcode_APIVersionString`).
+    public static var libraryVersion: String { String(cString: QRcode_APIVersionString()) }
+}
