@@ -10,7 +10,7 @@ RELEASE_FLAGS ?= -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction
 # Debian packages the build, the tests and the demo need.
 APT_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbcommon-dev xkb-data pkg-config \
 	umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont \
-	iproute2 zlib1g-dev unzip chromium chromium-driver
+	iproute2 zlib1g-dev unzip chromium chromium-driver prometheus
 SOURCES := Sources Tests Package.swift
 
 .PHONY: all deps build release release-flags static-libs test lint format bench layout demo install clean

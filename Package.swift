@@ -192,6 +192,9 @@ let package = Package(
         .testTarget(
             name: "ControlProtocolTests", dependencies: ["ControlProtocol", "TestSupport"], swiftSettings: swiftSettings
         ),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DaemonMetricsTests", dependencies: ["DaemonMetrics", "QFPay"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["QFPOSDaemon", "Payments", "QFPaySandbox", "TestSupport", "ControlProtocol"],

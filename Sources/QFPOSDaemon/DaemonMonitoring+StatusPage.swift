@@ -51,7 +51,7 @@ extension DaemonMonitoring {
         }
         return StatusSnapshot(
             version: Daemon.version,
-            libraries: LibraryVersions.loaded(journal: parts.journal).map { (name: $0.name, version: $0.version) },
+            libraries: parts.libraries.map { (name: $0.name, version: $0.version) },
             stage: state?.stage ?? "running", shopName: configuration.shop.name, lanes: lanes, sales: sales,
             gateway: gateway, journal: journal)
     }

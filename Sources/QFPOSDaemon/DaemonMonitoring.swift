@@ -21,6 +21,8 @@ public final class DaemonMonitoring: StatusSource {
         var devices: (any DevicesPort)?
         var sales: (any SalesPort)?
         var daemonState: (@Sendable () -> (stage: String, connections: Int))?
+        /// Read once: the libraries loaded do not change while qfposd runs.
+        var libraries: [LibraryVersions.Library] = []
     }
 
     public let metrics: DaemonMetrics?
@@ -53,15 +55,15 @@ public final class DaemonMonitoring: StatusSource {
     }
 
     func attach(journal: Journal, budget: RequestBudget, printer: LanePrinter, devices: any DevicesPort) {
+        let libraries = LibraryVersions.loaded(journal: journal)
         parts.withLock {
             $0.journal = journal
             $0.budget = budget
             $0.printer = printer
             $0.devices = devices
+            $0.libraries = libraries
         }
-        metrics?.setBuildInfo(
-            [("version", Daemon.version)]
-                + LibraryVersions.loaded(journal: journal).map { (Self.labelName($0.name), $0.version) })
+        metrics?.setBuildInfo([("version", Daemon.version)] + libraries.map { (Self.labelName($0.name), $0.version) })
     }
 
     func attach(sales: any SalesPort) { parts.withLock { $0.sales = sales } }

@@ -3,7 +3,7 @@ import QFPay
 /// The status page's password, as the configuration stores it: PBKDF2-HMAC-SHA256 (RFC 8018)
 /// with a salt, in the form `pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>`. Python's
 /// `hashlib.pbkdf2_hmac("sha256", ...)` makes the same hash (docs/monitoring.md shows the line).
-/// SHA-256 is libcrypto's, through the QFPay module's one OpenSSL wrapper.
+/// HMAC-SHA256 is libcrypto's SHA-256, through the QFPay module's one OpenSSL wrapper.
 public struct PasswordHash: Sendable, Hashable {
     public let iterations: Int
     public let salt: [UInt8]
@@ -39,22 +39,14 @@ public struct PasswordHash: Sendable, Hashable {
 
     /// PBKDF2-HMAC-SHA256, one 32-byte block.
     static func pbkdf2(password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
-        var block = hmac(key: password, message: salt + [0, 0, 0, 1])
+        let hmac = HMACSHA256(key: password)
+        var block = hmac.code(salt + [0, 0, 0, 1])
         var result = block
-        for _ in 1..<iterations {
-            block = hmac(key: password, message: block)
+        for _ in 1..<max(1, iterations) {
+            block = hmac.code(block)
             for index in result.indices { result[index] ^= block[index] }
         }
         return result
-    }
-
-    /// HMAC-SHA256 (RFC 2104).
-    static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        let sha256 = DigestAlgorithm.sha256
-        var key = key.count > 64 ? sha256.digest(key) : key
-        key += [UInt8](repeating: 0, count: 64 - key.count)
-        let inner = sha256.digest(key.map { $0 ^ 0x36 } + message)
-        return sha256.digest(key.map { $0 ^ 0x5C } + inner)
     }
 
     static func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {

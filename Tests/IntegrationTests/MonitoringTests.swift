@@ -29,6 +29,7 @@ import Testing
             for path in ["/sales", "/sale/start", "/sales/PAGE-1/refund", "/lanes/front/refund"] {
                 #expect(try await daemon.http("POST", path, body: "").status == 404, "POST \(path)")
             }
+            #expect(try await daemon.http("GET", "/metrics").status == 404, "metrics are off")
             let receipt = try await daemon.http("GET", "/lanes/front/receipt.png")
             #expect(receipt.status == 200)
             #expect(receipt.header("Content-Type") == "image/png")
@@ -113,6 +114,18 @@ import Testing
             for secret in ["M-SCAN", "M-QR", code, "1200", "800", shown.outTradeNo ?? "?"] {
                 #expect(!labelValues.contains { $0.contains(secret) }, "a label carries \(secret)")
             }
+            #expect(try await daemon.http("GET", "/").status == 404, "the status page is off")
+            // Prometheus' own lint of the exposition (names, units, _total, help) and of the alert rules.
+            let raw = try await daemon.http("GET", "/metrics")
+            try Data(raw.body).write(to: URL(fileURLWithPath: daemon.directory.file("metrics.txt")))
+            let lint = try await runToEnd(
+                URL(fileURLWithPath: "/bin/sh"),
+                ["-c", "promtool check metrics < '\(daemon.directory.file("metrics.txt"))'"])
+            #expect(Self.promtoolProblems(lint.output).isEmpty, "promtool check metrics: \(lint.output)")
+            let rules = try await runToEnd(
+                URL(fileURLWithPath: "/usr/bin/promtool"),
+                ["check", "rules", Self.packageDirectory.appendingPathComponent("docs/alerts.yml").path])
+            #expect(rules.status == 0 && rules.output.contains("SUCCESS: 4 rules found"), "\(rules.output)")
             // The one TCP port qfposd listens on is the metrics'.
             #expect(Self.listeningTCPPorts(of: daemon.process.pid) == [daemon.port])
         }
@@ -298,6 +311,12 @@ import Testing
             }
         }
         return ports.sorted()
+    }
+
+    /// promtool's findings, less the missing HELP lines: swift-metrics has no help text to give
+    /// (docs/monitoring.md describes each metric instead).
+    static func promtoolProblems(_ output: String) -> [String] {
+        output.split(separator: "\n").map(String.init).filter { !$0.contains("no help text") && !$0.isEmpty }
     }
 
     static func contains(_ bytes: [UInt8], _ text: String) -> Bool {
