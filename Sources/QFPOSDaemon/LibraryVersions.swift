@@ -6,7 +6,7 @@ import QRCode
 
 /// The C libraries qfposd runs with and their versions, each asked of the library itself where
 /// it can tell (libcrypto, SQLite, zlib, libqrencode), else read from the file the loader mapped
-/// (`/proc/self/maps`: libudev.so.1.7.5 → 1.7.5). Shown on the status page and in
+/// (`/proc/self/maps`: libudev.so.1.7.5 → `so.1.7.5`; libxkbcommon names only its ABI there, `so.0.0.0`). Shown on the status page and in
 /// `qfpos_build_info`; one helper so that `daemon.status` can report the same list.
 public enum LibraryVersions {
     public struct Library: Sendable, Hashable {
@@ -46,14 +46,14 @@ public enum LibraryVersions {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The version in the file name of `library`'s mapping (`/usr/lib/.../libudev.so.1.7.5`), the
-    /// soname's target; nil when it is not mapped.
+    /// The file name's version of `library`'s mapping (`/usr/lib/.../libudev.so.1.7.5` →
+    /// `so.1.7.5`), the soname's target; nil when it is not mapped.
     static func mappedVersion(of library: String, maps: String) -> String? {
         for line in maps.split(separator: "\n") {
             guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last,
                 let file = path.split(separator: "/").last, file.hasPrefix("\(library).so.")
             else { continue }
-            return String(file.dropFirst(library.count + 4))
+            return String(file.dropFirst(library.count + 1))
         }
         return nil
     }
