@@ -17,7 +17,7 @@ BUILD_PACKAGES := libudev-dev libssl-dev libqrencode-dev libsqlite3-dev libxkbco
 # ...and what the tests, the benchmarks and the demo need on top (umockdev, simulated devices,
 # gdb for hung tests, unifont for receipt previews, lintian and systemd-analyze for the package).
 TEST_PACKAGES := umockdev libumockdev-dev evemu-tools zbar-tools socat systemd python3 python3-venv gdb unifont \
-	iproute2 unzip lintian
+	iproute2 unzip lintian chromium chromium-driver prometheus
 SOURCES := Sources Tests Fuzz Package.swift Plugins
 
 .PHONY: all deps build-deps test-deps build release release-small release-flags test lint format bench layout \

@@ -16,6 +16,7 @@ let nio: [Target.Dependency] = [
 ]
 let nioHTTP: [Target.Dependency] = nio + [.product(name: "NIOHTTP1", package: "swift-nio")]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 // The shipped programs' link: relative relocations packed (DT_RELR, glibc 2.36; the loader reads
 // 50 KB of them instead of 2.7 MB), no exported symbol table, and full RELRO (`-z now`: every
@@ -57,6 +58,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C libraries
@@ -108,10 +111,17 @@ let package = Package(
         ),
         .target(name: "ControlProtocol", dependencies: [logging] + nio, swiftSettings: swiftSettings),
         .target(
+            name: "DaemonMetrics",
+            dependencies: ["QFPay", metrics, .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StatusPage", dependencies: ["QFPay", "WallClock", logging] + nioHTTP, swiftSettings: swiftSettings),
+        .target(
             name: "QFPOSDaemon",
             dependencies: [
                 "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims",
-                "BuildVersion", "QRCode", logging, .product(name: "Configuration", package: "swift-configuration"),
+                "BuildVersion", "QRCode", "DaemonMetrics", "StatusPage", "Deflate", logging, .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ] + nio,
             swiftSettings: swiftSettings
@@ -183,6 +193,9 @@ let package = Package(
         .testTarget(
             name: "ControlProtocolTests", dependencies: ["ControlProtocol", "TestSupport"], swiftSettings: swiftSettings
         ),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DaemonMetricsTests", dependencies: ["DaemonMetrics", "QFPay"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["QFPOSDaemon", "Payments", "QFPaySandbox", "TestSupport", "ControlProtocol"],

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 mkdir -p .build
 : >.build/test.log
 limit=${QFPOS_TEST_TARGET_LIMIT:-240}
-targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests IntegrationTests DaemonSoakTests DevicesTests InstalledDevicesTests}
+targets=${QFPOS_TEST_TARGETS:-WallClockTests QFPayTests QFPaySandboxTests ESCPOSTests ControlProtocolTests PaymentsTests StatusPageTests DaemonMetricsTests IntegrationTests DaemonSoakTests DevicesTests InstalledDevicesTests}
 status=0
 # This checkout's test binary only: another checkout's tests on the same machine are left alone.
 bundle="$(pwd)/.build/.*qfposPackageTests.xctest"

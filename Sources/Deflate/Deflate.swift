@@ -91,3 +91,8 @@ public struct DeflateError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { code.map { "\(message) (zlib \($0))" } ?? message }
 }
+
+extension Deflate {
+    /// The version of the zlib loaded (wraps `zlibVersion`).
+    public static var libraryVersion: String { String(cString: zlibVersion()) }
+}

@@ -87,6 +87,8 @@ public final class Journal: Sendable {
     private let batching = Mutex(Batching())
     /// Number of transactions committed (for the benchmark's journal cost).
     private let commits = Atomic<Int>(0)
+    /// Told how long each commit took (metrics); set once, before the first append.
+    private let commitObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
 
     /// Opens (creating and migrating) the journal at `path`. Refuses to open unless SQLite reads
     /// back `synchronous` = FULL (2) on the writer connection after opening: GRDB's `DatabasePool`
@@ -124,6 +126,42 @@ public final class Journal: Sendable {
     /// The `synchronous` setting the writer connection uses now (2 = FULL).
     public func synchronousSetting() throws -> Int {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Tells `observer` how long each commit round takes from now on (on the journal's writer
+    /// queue: it must not block).
+    public func observeCommits(_ observer: @escaping @Sendable (Duration) -> Void) {
+        commitObserver.withLock { $0 = observer }
+    }
+
+    /// The journal's files as the status page shows them.
+    public struct DiskUsage: Sendable, Hashable {
+        /// The database file.
+        public var databaseBytes: Int64
+        /// The write-ahead log: what is committed but not yet checkpointed into the database.
+        public var logBytes: Int64
+        /// When the database file was last written. In WAL mode only checkpoints write it (and
+        /// the migration at the first start), so this is the last checkpoint.
+        public var lastCheckpoint: Date?
+    }
+
+    /// The journal's files on disk now.
+    public var diskUsage: DiskUsage {
+        func attributes(_ file: String) -> [FileAttributeKey: Any] {
+            (try? FileManager.default.attributesOfItem(atPath: file)) ?? [:]
+        }
+        let database = attributes(path)
+        let log = attributes(path + "-wal")
+        return DiskUsage(
+            databaseBytes: (database[.size] as? NSNumber)?.int64Value ?? 0,
+            logBytes: (log[.size] as? NSNumber)?.int64Value ?? 0,
+            lastCheckpoint: database[.modificationDate] as? Date)
+    }
+
+    /// The version of the SQLite the journal runs on (`sqlite_version()`): qfposd links it
+    /// statically when the build has the archive, so it may differ from the system's.
+    public var sqliteVersion: String {
+        (try? pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") }) ?? "unknown"
     }
 
     /// Transactions committed by appends since opening.
@@ -244,6 +282,8 @@ public final class Journal: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            let observer = commitObserver.withLock { $0 }
+            let started = ContinuousClock.now
             do {
                 try pool.write { db in
                     for pending in batch {
@@ -252,6 +292,7 @@ public final class Journal: Sendable {
                     }
                 }
                 commits.add(1, ordering: .relaxed)
+                observer?(started.duration(to: .now))
                 for pending in batch { pending.continuation.resume() }
             } catch {
                 // One bad entry fails the whole round; retry each alone so the others still commit.

@@ -29,6 +29,7 @@ public final class Daemon: Sendable {
     private let logger: Logger
     private let sales: (any SalesPort)?
     private let devices: (any DevicesPort)?
+    private let monitoring: DaemonMonitoring?
     private let reloadConfiguration: @Sendable () async throws -> DaemonConfiguration
     private let notifier: SystemdNotifier
     private let events: EventHub
@@ -41,10 +42,11 @@ public final class Daemon: Sendable {
 
     /// - Parameters:
     ///   - environment: the process environment (NOTIFY_SOCKET, WATCHDOG_USEC, LISTEN_FDS, ...).
+    ///   - monitoring: the metrics and the status page, fed from the sale and device loops.
     ///   - reloadConfiguration: reads the configuration again on `reload`.
     public init(
         configuration: DaemonConfiguration, environment: [String: String], logger: Logger,
-        sales: (any SalesPort)?, devices: (any DevicesPort)?,
+        sales: (any SalesPort)?, devices: (any DevicesPort)?, monitoring: DaemonMonitoring? = nil,
         reloadConfiguration: @escaping @Sendable () async throws -> DaemonConfiguration
     ) {
         self.configuration = Mutex(configuration)
@@ -52,10 +54,16 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.sales = sales
         self.devices = devices
+        self.monitoring = monitoring
         self.reloadConfiguration = reloadConfiguration
         self.notifier = SystemdNotifier(environment: environment)
         self.events = EventHub()
         (commands, commandContinuation) = AsyncStream.makeStream()
+        monitoring?.attach { [weak self] in
+            guard let self else { return (stage: "stopped", connections: 0) }
+            let (stage, server) = self.state.withLock { ($0.stage, $0.server) }
+            return (stage: stage.rawValue, connections: server?.connectionCount ?? 0)
+        }
     }
 
     /// Asks the running daemon to drain and stop, or to reload.
@@ -113,6 +121,7 @@ public final class Daemon: Sendable {
                     // STATUS= follows the sales, at most once a second (it counts pending sales).
                     var lastStatus = ContinuousClock.now - .seconds(2)
                     for await sale in sales.saleUpdates() {
+                        self.monitoring?.saleUpdated(sale)
                         self.events.publish(
                             EventNotification(method: EventName.saleUpdated, params: try JSONValue(encoding: sale)))
                         if self.notifier.socketPath != nil, lastStatus.duration(to: .now) > .seconds(1) {
@@ -124,7 +133,10 @@ public final class Daemon: Sendable {
             }
             if let devices {
                 group.addTask {
-                    for await event in devices.deviceEvents() { self.events.publish(event) }
+                    for await event in devices.deviceEvents() {
+                        self.monitoring?.deviceEvent(event)
+                        self.events.publish(event)
+                    }
                 }
             }
             if let interval = notifier.watchdogInterval {
@@ -158,6 +170,7 @@ public final class Daemon: Sendable {
             }
             group.cancelAll()
         }
+        await monitoring?.stop()
         // The scanners' ports and grabs are given back, and udev no longer followed.
         await devices?.close()
         do {

@@ -45,7 +45,7 @@ public struct DaemonStartup: Sendable {
             })
         let daemon = Daemon(
             configuration: configuration, environment: environment, logger: logger,
-            sales: services.sales, devices: services.devices,
+            sales: services.sales, devices: services.devices, monitoring: services.monitoring,
             reloadConfiguration: {
                 let (fresh, problems) = try await ConfigurationLoader.load(path: configPath, environment: environment)
                 if let error = problems.first(where: { $0.severity == .error }) {
@@ -53,6 +53,8 @@ public struct DaemonStartup: Sendable {
                 }
                 return fresh
             })
+        // The metrics' and the status page's listeners: a port that cannot be bound stops the start.
+        try await services.monitoring?.start()
         return DaemonStartup(daemon: daemon, configuration: configuration)
     }
 }
@@ -65,6 +67,8 @@ public struct DaemonServices: Sendable {
     public var devices: (any DevicesPort)?
     /// The pipeline, for whoever needs more than the seam (benchmarks).
     public var pipeline: PaymentPipeline?
+    /// The metrics and the status page, when the configuration enables either.
+    public var monitoring: DaemonMonitoring?
 
     /// Builds the services; unfinished sales in the journal start recovering immediately.
     /// - Parameters:
@@ -99,13 +103,18 @@ public struct DaemonServices: Sendable {
             requestsPerMinute: configuration.gateway.requestsPerMinute)
         var clientLogger = logger
         clientLogger[metadataKey: "component"] = "qfpay"
-        let gateway = QFPayGateway(client: QFPayClient(configuration: qfpay, budget: budget, logger: clientLogger))
+        let monitoring = try DaemonMonitoring.make(configuration: configuration, logger: logger)
+        var observer: (@Sendable (GatewayExchange) -> Void)?
+        if let monitoring { observer = { monitoring.gatewayExchanged($0) } }
+        let gateway = QFPayGateway(
+            client: QFPayClient(configuration: qfpay, budget: budget, logger: clientLogger, observer: observer))
         let journal: Journal
         do {
             journal = try Journal(path: configuration.journalPath)
         } catch {
             throw DaemonError(.startFailed, "cannot open the journal \(configuration.journalPath)", underlying: error)
         }
+        if let metrics = monitoring?.metrics { journal.observeCommits { metrics.journalCommitted($0) } }
         let devices = LaneDevices(configuration: configuration, logger: logger)
         let printer = LanePrinter(configuration: configuration, logger: logger) { [weak devices] in
             devices?.publish($0)
@@ -179,7 +188,9 @@ public struct DaemonServices: Sendable {
                 logger.error("recovery of unfinished sales failed", metadata: ["error": "\(error)"])
             }
         }
-        return DaemonServices(sales: sales, devices: devices, pipeline: pipeline)
+        monitoring?.attach(journal: journal, budget: budget, printer: printer, devices: devices)
+        monitoring?.attach(sales: sales)
+        return DaemonServices(sales: sales, devices: devices, pipeline: pipeline, monitoring: monitoring)
     }
 
     /// The `reconcile.run` result: counts, each category's lines, and the report as a table and CSV.

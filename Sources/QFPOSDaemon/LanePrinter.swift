@@ -40,7 +40,9 @@ public final class LanePrinter: Payments.ReceiptPrinter {
         let profile: PrinterProfile
     }
 
-    private let lanes: Mutex<[String: Lane]> = Mutex([:])
+    let lanes: Mutex<[String: Lane]> = Mutex([:])
+    /// The last receipt printed on each lane, for the status page's preview and reprint button.
+    let lastReceipts: Mutex<[String: LastReceipt]> = Mutex([:])
     private let publish: @Sendable (EventNotification) -> Void
     private let logger: Logger
     private let eventForwarders: Mutex<[String: Task<Void, Never>]> = Mutex([:])
@@ -181,6 +183,7 @@ public final class LanePrinter: Payments.ReceiptPrinter {
                 try Self.append(bytes, to: path)
                 publish(status(lane: receipt.lane, ["state": "ready", "printed": .string(receipt.saleID)]))
             }
+            lastReceipts.withLock { $0[receipt.lane] = LastReceipt(saleID: receipt.saleID, bytes: bytes) }
             if let preview = lane.spec.previewPath {
                 try Data(ReceiptPreview(bytes: bytes, profile: lane.profile).png()).write(
                     to: URL(fileURLWithPath: preview))

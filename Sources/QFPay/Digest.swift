@@ -63,3 +63,45 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
         return String(decoding: text, as: UTF8.self)
     }
 }
+
+extension DigestAlgorithm {
+    /// The version of the libcrypto the digests run on (wraps `OpenSSL_version(OPENSSL_VERSION)`):
+    /// qfposd links it statically, so this is the build's, whatever the system has.
+    public static var libraryVersion: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
+}
+
+/// HMAC-SHA256 (RFC 2104) with the key's padded blocks hashed once: each message then costs two
+/// SHA-256 compressions for a short message, which is what PBKDF2 needs (the status page's
+/// password hash). libcrypto's `SHA256_*` functions, like the signatures.
+public struct HMACSHA256: Sendable {
+    private let inner: SHA256_CTX
+    private let outer: SHA256_CTX
+
+    public init(key: [UInt8]) {
+        var key = key.count > 64 ? DigestAlgorithm.sha256.digest(key) : key
+        key += [UInt8](repeating: 0, count: 64 - key.count)
+        func started(_ pad: UInt8) -> SHA256_CTX {
+            var context = SHA256_CTX()
+            let block = key.map { $0 ^ pad }
+            let ok =
+                SHA256_Init(&context) == 1 && block.withUnsafeBytes { SHA256_Update(&context, $0.baseAddress, 64) } == 1
+            precondition(ok, "digest failed: libcrypto is unusable")
+            return context
+        }
+        inner = started(0x36)
+        outer = started(0x5C)
+    }
+
+    /// The 32-byte authentication code of `message`.
+    public func code(_ message: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: 32)
+        var context = inner
+        var ok = message.withUnsafeBytes { SHA256_Update(&context, $0.baseAddress, $0.count) } == 1
+        ok = ok && SHA256_Final(&output, &context) == 1
+        context = outer
+        ok = ok && output.withUnsafeBytes { SHA256_Update(&context, $0.baseAddress, 32) } == 1
+        ok = ok && SHA256_Final(&output, &context) == 1
+        precondition(ok, "digest failed: libcrypto is unusable")
+        return output
+    }
+}

@@ -14,18 +14,23 @@ public final class QFPayClient: Sendable {
     public let budget: RequestBudget
     private let transport: HTTPTransport
     private let logger: Logger
+    private let observer: (@Sendable (GatewayExchange) -> Void)?
 
     /// A client for `configuration`, drawing from `budget` (a new one by default).
+    /// - Parameter observer: told how each payment, query, refund and close ended (metrics, the
+    ///   status page); called on the requesting task, so it must not block.
     public init(
         configuration: QFPayConfiguration,
         budget: RequestBudget = RequestBudget(),
-        logger: Logger = Logger(label: "qfpay", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "qfpay", factory: { _ in SwiftLogNoOpLogHandler() }),
+        observer: (@Sendable (GatewayExchange) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.budget = budget
         self.transport = HTTPTransport(
             connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout)
         self.logger = logger
+        self.observer = observer
     }
 
     /// Endpoint paths.
@@ -138,6 +143,18 @@ public final class QFPayClient: Sendable {
     // MARK: - Exchange
 
     private func call<R: GatewayResponse>(
+        _ path: String, _ parameters: [String: String], priority: RequestBudget.Priority, summary: String
+    ) async -> GatewayResult<R> {
+        guard let observer else {
+            return await exchangeAndParse(path, parameters, priority: priority, summary: summary)
+        }
+        let started = ContinuousClock.now
+        let result: GatewayResult<R> = await exchangeAndParse(path, parameters, priority: priority, summary: summary)
+        observer(GatewayExchange.of(result, path: path, duration: started.duration(to: .now)))
+        return result
+    }
+
+    private func exchangeAndParse<R: GatewayResponse>(
         _ path: String, _ parameters: [String: String], priority: RequestBudget.Priority, summary: String
     ) async -> GatewayResult<R> {
         let outcome = await exchange(path, parameters, method: "POST", priority: priority)

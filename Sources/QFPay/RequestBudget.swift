@@ -55,6 +55,21 @@ public actor RequestBudget {
         return sent.count
     }
 
+    /// Requests that may still be sent now in each window (metrics, the status page).
+    public struct Remaining: Sendable, Hashable {
+        public var second: Int
+        public var minute: Int
+    }
+
+    /// What is left of the budget at this instant.
+    public var remaining: Remaining {
+        let time = now()
+        prune(time)
+        let lastSecond = sent.lazy.filter { $0 > time - .seconds(1) }.count
+        return Remaining(
+            second: max(0, requestsPerSecond - lastSecond), minute: max(0, requestsPerMinute - sent.count))
+    }
+
     /// Waits until a request may be sent, and counts it. Throws `CancellationError` when the task
     /// is cancelled while waiting (the request is then not counted).
     public func acquire(_ priority: Priority) async throws {

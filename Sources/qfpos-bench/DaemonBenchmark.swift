@@ -7,13 +7,21 @@ import TestSupport
 
 /// The daemon's figures: time from start to READY, resident memory idle and after 10,000 sales,
 /// and the round trip of `daemon.status` over the socket. Runs the `qfposd` built next to this
-/// benchmark as a child process, against an in-process sandbox.
-func runDaemonBenchmark() async throws {
-    report("== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes)")
+/// benchmark as a child process, against an in-process sandbox. With `monitoring`, the metrics
+/// and the status page are on (one listener) and `/metrics` is scraped after the sales.
+func runDaemonBenchmark(monitoring: Bool = false) async throws {
+    report(
+        "== daemon (qfposd as a child process, sandbox on 127.0.0.1, 16 lanes\(monitoring ? ", metrics and status page on" : ""))"
+    )
     let logger = Logger(label: "bench.sandbox", factory: { _ in SwiftLogNoOpLogHandler() })
     let sandbox = try await SandboxServer.start(.benchmark, logger: logger)
     defer { Task { await sandbox.stop() } }
-    let bench = try DaemonBench(baseURL: sandbox.baseURL.absoluteString)
+    let port = monitoring ? try freeLoopbackPort() : nil
+    let bench = try DaemonBench(
+        baseURL: sandbox.baseURL.absoluteString,
+        extraYAML: port.map {
+            "metrics:\n  enabled: true\n  listen: 127.0.0.1:\($0)\nstatus_page:\n  enabled: true\n  listen: 127.0.0.1:\($0)\n"
+        } ?? "")
     defer { bench.remove() }
 
     var readyTimes: [Double] = []
@@ -87,6 +95,24 @@ func runDaemonBenchmark() async throws {
         String(
             format: "10,000 sales through the socket in %.1f s (%.0f sales/s, 16 connections)", seconds,
             10_000 / seconds))
+    if let port {
+        for (path, name) in [("/metrics", "/metrics scrape"), ("/", "status page")] {
+            var times: [Double] = []
+            var size = 0
+            for _ in 0..<20 {
+                let begun = ContinuousClock.now
+                let answer = try await SandboxHTTPClient.send(
+                    method: "GET", url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+                times.append(begun.duration(to: .now).milliseconds)
+                size = answer.body.count
+            }
+            times.sort()
+            report(
+                String(format: "%@: median %.1f ms, max %.1f ms, %d bytes (20 loads)", name, times[10], times[19], size)
+            )
+        }
+        report("RSS after the scrapes: \(DaemonBench.residentSummary(of: daemon))")
+    }
     await client.close()
 }
 
@@ -97,7 +123,7 @@ struct DaemonBench: Sendable {
     let notifyPath: String
     private let notifyDescriptor: Int32
 
-    init(baseURL: String) throws {
+    init(baseURL: String, extraYAML: String = "") throws {
         var template = Array("/tmp/qfpos-bench-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed") }
         directory = String(cString: made)
@@ -127,6 +153,7 @@ struct DaemonBench: Sendable {
               socket_path: \(socketPath)
             log:
               level: warning
+            \(extraYAML)
             """
         try yaml.write(toFile: directory + "/qfposd.yaml", atomically: false, encoding: .utf8)
         notifyDescriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)

@@ -161,6 +161,24 @@ struct DoctorCommand: AsyncParsableCommand {
                 report(Reachability.canConnect(host: host, port: port), "gateway \(host):\(port) reachable")
             }
             print("     credentials: run `qfposctl gateway` with the key file to check them against the gateway")
+            for (name, listener, path) in [
+                ("status page", configuration.statusPage, "/"), ("metrics", configuration.metrics, "/metrics"),
+            ] {
+                guard listener.enabled else {
+                    print("     \(name): off (\(name == "metrics" ? "metrics" : "status_page").enabled)")
+                    continue
+                }
+                let url = "http://\(listener.listen)\(path)"
+                guard let colon = listener.listen.lastIndex(of: ":"),
+                    let port = Int(listener.listen[listener.listen.index(after: colon)...])
+                else {
+                    report(false, "\(name) \(url): not host:port")
+                    continue
+                }
+                let host = String(listener.listen[..<colon])
+                let local = ["0.0.0.0", "[::]", "::"].contains(host) ? "127.0.0.1" : host
+                report(Reachability.canConnect(host: local, port: port), "\(name) \(url) answering")
+            }
             for lane in configuration.lanes {
                 for (role, spec) in [("scanner", lane.scanner), ("printer", lane.printer)] {
                     guard let path = spec?.path else {

@@ -105,7 +105,17 @@ public enum ConfigurationLoader {
             gateway: gateway, shop: shop, lanes: lanes, payments: payments,
             journalPath: config.string(forKey: "journal.path", default: "/var/lib/qfpos/journal.sqlite"),
             control: control, notifyListener: listener,
-            logLevel: config.string(forKey: "log.level", default: "info"))
+            logLevel: config.string(forKey: "log.level", default: "info"),
+            metrics: httpListener(config.scoped(to: ConfigKey(["metrics"]))),
+            statusPage: httpListener(config.scoped(to: ConfigKey(["status_page"]))))
+    }
+
+    private static func httpListener(_ config: ConfigReader) -> DaemonConfiguration.HTTPListener {
+        DaemonConfiguration.HTTPListener(
+            enabled: config.bool(forKey: "enabled", default: false),
+            listen: config.string(forKey: "listen", default: DaemonConfiguration.defaultHTTPListen),
+            basicAuthUser: config.string(forKey: "basic_auth_user", default: "technician"),
+            basicAuthPasswordHash: config.string(forKey: "basic_auth_password_hash", isSecret: true))
     }
 
     private static func device(_ config: ConfigReader) -> DaemonConfiguration.DeviceSpec? {
@@ -289,6 +299,20 @@ public enum ConfigurationLoader {
         }
         if listener.readTimeoutSeconds <= 0 {
             problems.add(.error, key: "notify_listener.read_timeout_seconds", "must be positive")
+        }
+        for (key, listener) in [("metrics", configuration.metrics), ("status_page", configuration.statusPage)]
+        where listener.enabled {
+            do { _ = try HTTPListenerPlan.access(of: listener) } catch {
+                problems.add(.error, key: "\(key).listen", error.message)
+            }
+        }
+        if configuration.metrics.enabled, configuration.statusPage.enabled,
+            configuration.metrics.listen == configuration.statusPage.listen,
+            configuration.metrics.basicAuthPasswordHash != configuration.statusPage.basicAuthPasswordHash
+        {
+            problems.add(
+                .warning, key: "metrics.basic_auth_password_hash",
+                "the metrics share the status page's listener, which asks for the status page's password")
         }
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(configuration.logLevel) {
             problems.add(.error, key: "log.level", "must be trace, debug, info, notice, warning, error or critical")

@@ -92,6 +92,26 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var readTimeoutSeconds: Double = 10
     }
 
+    /// An HTTP listener of the daemon's own: the metrics or the status page (both off by default).
+    public struct HTTPListener: Sendable, Hashable {
+        public var enabled: Bool
+        /// `host:port`; loopback unless a password hash is set.
+        public var listen: String
+        /// HTTP basic auth, required off loopback: the user and a `pbkdf2-sha256$...` hash.
+        public var basicAuthUser: String
+        public var basicAuthPasswordHash: String?
+
+        public init(
+            enabled: Bool = false, listen: String = DaemonConfiguration.defaultHTTPListen,
+            basicAuthUser: String = "technician", basicAuthPasswordHash: String? = nil
+        ) {
+            self.enabled = enabled
+            self.listen = listen
+            self.basicAuthUser = basicAuthUser
+            self.basicAuthPasswordHash = basicAuthPasswordHash
+        }
+    }
+
     public var gateway: Gateway
     public var shop: Shop
     public var lanes: [Lane]
@@ -101,6 +121,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var notifyListener: NotifyListener
     /// swift-log level name: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
+    /// Prometheus metrics at `/metrics` (`metrics.*`).
+    public var metrics = HTTPListener()
+    /// The technician's status page at `/` (`status_page.*`); on the metrics' listener when both
+    /// name the same address.
+    public var statusPage = HTTPListener()
 }
 
 extension DaemonConfiguration {
@@ -109,6 +134,9 @@ extension DaemonConfiguration {
     public static let exampleAppCode = "YOUR_APP_CODE"
     /// The default configuration file.
     public static let defaultPath = "/etc/qfpos/qfposd.yaml"
+    /// Where the metrics and the status page listen unless configured: loopback, Prometheus'
+    /// port allocation for qfpos' exporter range.
+    public static let defaultHTTPListen = "127.0.0.1:9464"
     /// The default control socket.
     public static let defaultSocketPath = "/run/qfpos/control.sock"
     /// The control socket's group in the shipped units and example configuration: the till's
