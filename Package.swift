@@ -121,7 +121,8 @@ let package = Package(
             name: "QFPOSDaemon",
             dependencies: [
                 "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims",
-                "BuildVersion", "QRCode", "DaemonMetrics", "StatusPage", "Deflate", logging, .product(name: "Configuration", package: "swift-configuration"),
+                "BuildVersion", "QRCode", "DaemonMetrics", "StatusPage", "Deflate", logging,
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ] + nio,
             swiftSettings: swiftSettings

@@ -93,7 +93,8 @@ public struct RPCError: Error, Sendable, Hashable, Codable, CustomStringConverti
 
         /// Every reason qfposd sends.
         public static let all: [Reason] = [
-            .invalidJSON, .invalidUTF8, .lineTooLong, .notAnObject, .emptyBatch, .batchTooLarge, .badVersion, .badMethod, .badID,
+            .invalidJSON, .invalidUTF8, .lineTooLong, .notAnObject, .emptyBatch, .batchTooLarge, .badVersion,
+            .badMethod, .badID,
             .badParams, .unknownMethod, .missingParam, .wrongType, .outOfRange, .unknownParam, .internalError,
             .draining, .tooManyRequests, .notReady, .journalUnavailable, .saleNotFound, .invalidState,
             .refundExceedsPaid, .notAPaymentCode, .noSaleAwaitingScan, .orderIDConflict, .notAllowed,

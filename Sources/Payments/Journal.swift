@@ -158,12 +158,6 @@ public final class Journal: Sendable {
             lastCheckpoint: database[.modificationDate] as? Date)
     }
 
-    /// The version of the SQLite the journal runs on (`sqlite_version()`): qfposd links it
-    /// statically when the build has the archive, so it may differ from the system's.
-    public var sqliteVersion: String {
-        (try? pool.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") }) ?? "unknown"
-    }
-
     /// Transactions committed by appends since opening.
     public var commitCount: Int { commits.load(ordering: .relaxed) }
 

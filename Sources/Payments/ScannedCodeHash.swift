@@ -23,7 +23,7 @@ struct ScannedCodeHash: Sendable {
 
     /// The hash journaled with a `scanned` entry.
     func make(_ code: String, outTradeNo: String) -> String {
-        Self.keyedPrefix + DigestAlgorithm.sha256.hexHMAC(key: key.bytes, Self.message(code, outTradeNo))
+        Self.keyedPrefix + HMACSHA256(key: key.bytes).hexCode(Self.message(code, outTradeNo))
     }
 
     /// Whether `stored` (keyed, or unkeyed from an older journal) is the hash of `code` for the

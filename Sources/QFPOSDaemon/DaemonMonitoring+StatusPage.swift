@@ -24,13 +24,15 @@ extension DaemonMonitoring {
                 let info = (try? await port.sale(id: summary.saleID)) ?? summary
                 let entries = (try? parts.journal?.sale(id: summary.saleID))??.entries ?? []
                 var steps: [StatusSnapshot.Step] = []
-                for entry in entries where steps.last?.state != PipelineSalesPort.state(entry.status) {
-                    steps.append(StatusSnapshot.Step(state: PipelineSalesPort.state(entry.status), at: entry.at))
+                for entry in entries where steps.last?.state != SaleInfo.State(entry.status).rawValue {
+                    steps.append(StatusSnapshot.Step(state: SaleInfo.State(entry.status).rawValue, at: entry.at))
                 }
                 sales.append(
                     StatusSnapshot.Sale(
-                        id: info.saleID, lane: info.lane, mode: info.mode, wallet: info.wallet, amount: info.amount,
-                        currency: info.currency, state: info.state, maskedCode: info.authCodeMasked, steps: steps))
+                        id: info.saleID, lane: info.lane, mode: info.mode.rawValue, wallet: info.wallet?.rawValue,
+                        amount: info.amount,
+                        currency: info.currency, state: info.state.rawValue, maskedCode: info.authCodeMasked,
+                        steps: steps))
             }
         }
         let exchange = lastExchangeSeen

@@ -22,7 +22,7 @@ public final class DaemonMonitoring: StatusSource {
         var sales: (any SalesPort)?
         var daemonState: (@Sendable () -> (stage: String, connections: Int))?
         /// Read once: the libraries loaded do not change while qfposd runs.
-        var libraries: [LibraryVersions.Library] = []
+        var libraries: [LoadedLibraries.Library] = []
     }
 
     public let metrics: DaemonMetrics?
@@ -55,7 +55,7 @@ public final class DaemonMonitoring: StatusSource {
     }
 
     func attach(journal: Journal, budget: RequestBudget, printer: LanePrinter, devices: any DevicesPort) {
-        let libraries = LibraryVersions.loaded(journal: journal)
+        let libraries = LoadedLibraries.libraries
         parts.withLock {
             $0.journal = journal
             $0.budget = budget
@@ -84,7 +84,8 @@ public final class DaemonMonitoring: StatusSource {
 
     /// Every `sale.updated`.
     func saleUpdated(_ sale: SaleInfo) {
-        metrics?.saleChanged(id: sale.saleID, state: sale.state, mode: sale.mode, isFinal: sale.isFinal)
+        metrics?.saleChanged(
+            id: sale.saleID, state: sale.state.rawValue, mode: sale.mode.rawValue, isFinal: sale.isFinal)
     }
 
     /// Every device event (`device.added`, `device.removed`, `scan`, `printer.status`).
@@ -183,6 +184,6 @@ public final class DaemonMonitoring: StatusSource {
         return metrics.exposition()
     }
 
-    /// `libcrypto` → `libcrypto_version`: a valid, self-describing label name.
+    /// `openssl` → `openssl_version`: a valid, self-describing label name.
     static func labelName(_ library: String) -> String { library + "_version" }
 }

@@ -37,22 +37,7 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
         Self.hex(digest(bytes))
     }
 
-    /// HMAC of `message` under `key` (RFC 2104) over this digest, built from the same libcrypto
-    /// digest functions (64-byte blocks for MD5 and SHA-256) rather than EVP's `HMAC()`.
-    public func hmac(key: [UInt8], _ message: some Collection<UInt8>) -> [UInt8] {
-        let blockSize = 64
-        var block = key.count > blockSize ? digest(key) : key
-        block += [UInt8](repeating: 0, count: blockSize - block.count)
-        let inner = digest(block.map { $0 ^ 0x36 } + Array(message))
-        return digest(block.map { $0 ^ 0x5C } + inner)
-    }
-
-    /// Upper-case hexadecimal HMAC of `message` under `key`.
-    public func hexHMAC(key: [UInt8], _ message: some Collection<UInt8>) -> String {
-        Self.hex(hmac(key: key, message))
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var text = [UInt8]()
         text.reserveCapacity(bytes.count * 2)
@@ -64,15 +49,11 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
     }
 }
 
-extension DigestAlgorithm {
-    /// The version of the libcrypto the digests run on (wraps `OpenSSL_version(OPENSSL_VERSION)`):
-    /// qfposd links it statically, so this is the build's, whatever the system has.
-    public static var libraryVersion: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
-}
-
-/// HMAC-SHA256 (RFC 2104) with the key's padded blocks hashed once: each message then costs two
-/// SHA-256 compressions for a short message, which is what PBKDF2 needs (the status page's
-/// password hash). libcrypto's `SHA256_*` functions, like the signatures.
+/// HMAC-SHA256 (RFC 2104) on libcrypto's `SHA256_*` functions, like the signatures, rather than
+/// EVP's `HMAC()`, which loads OpenSSL 3's provider machinery into a daemon that needs none of it
+/// otherwise. The key's padded blocks are hashed once: each short message then costs two SHA-256
+/// compressions, which is what PBKDF2 needs (the status page's password hash). The scanned-code
+/// hash uses it too.
 public struct HMACSHA256: Sendable {
     private let inner: SHA256_CTX
     private let outer: SHA256_CTX
@@ -104,4 +85,7 @@ public struct HMACSHA256: Sendable {
         precondition(ok, "digest failed: libcrypto is unusable")
         return output
     }
+
+    /// Upper-case hexadecimal code of `message`.
+    public func hexCode(_ message: [UInt8]) -> String { DigestAlgorithm.hex(code(message)) }
 }

@@ -243,7 +243,7 @@ struct SoakTill: Sendable {
         while !sale.isFinal {
             guard ContinuousClock.now < deadline else { throw TestSupportError("\(id) not final: \(sale.state)") }
             switch plan {
-            case .cancelBeforeScan where sale.state == "awaiting_scan":
+            case .cancelBeforeScan where sale.state == .awaitingScan:
                 _ = try? await retrying { client in
                     try await client.call(MethodName.saleCancel, ["sale_id": .string(id)], as: SaleInfo.self)
                 }
@@ -255,7 +255,7 @@ struct SoakTill: Sendable {
                     try await client.call(MethodName.saleCancel, ["sale_id": .string(id)], as: SaleInfo.self)
                 }
             default:
-                if sale.state == "awaiting_scan", let code { try scanner.write(code + "\r") }
+                if sale.state == .awaitingScan, let code { try scanner.write(code + "\r") }
             }
             try await Task.sleep(for: .milliseconds(40))
             // sale.start again, not sale.get: a start cut off by a kill before its journal entry
@@ -263,7 +263,7 @@ struct SoakTill: Sendable {
             sale = try await retrying { client in try await client.call(MethodName.saleStart, params, as: SaleInfo.self)
             }
         }
-        guard case .scanThenRefund = plan, sale.state == "paid" else { return }
+        guard case .scanThenRefund = plan, sale.state == .paid else { return }
         // A refund is not idempotent: after a lost answer the till looks before it asks again.
         let half = sale.amount / 2
         while true {
@@ -284,7 +284,7 @@ struct SoakTill: Sendable {
                 let now = try await retrying { client in
                     try await client.call(MethodName.saleGet, ["sale_id": .string(id)], as: SaleInfo.self)
                 }
-                if now.refundedAmount > 0 || now.state == "refunding" { return }
+                if now.refundedAmount > 0 || now.state == .refunding { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }

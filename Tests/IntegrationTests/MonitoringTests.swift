@@ -18,7 +18,7 @@ import Testing
         {
             daemon in
             let sale = try await daemon.scanSale(orderID: "PAGE-1", amount: 1200)
-            #expect(sale.state == "paid")
+            #expect(sale.state == .paid)
             _ = await offPool { daemon.printer.read(atLeast: 64) + daemon.printer.readAvailable() }
 
             // No CSRF token: refused, nothing printed.
@@ -69,15 +69,15 @@ import Testing
             daemon in
             let code = SandboxScenario.success.authCode(serial: 4242)
             let scanned = try await daemon.scanSale(orderID: "M-SCAN", amount: 1200, code: code)
-            #expect(scanned.state == "paid")
+            #expect(scanned.state == .paid)
             _ = try await daemon.till.call(
                 MethodName.saleStart, ["amount": 800, "mode": "qr", "wallet": "wechat", "order_id": "M-QR"])
             let shown = try await daemon.wait("M-QR") { $0.qrcode != nil && $0.outTradeNo != nil }
             _ = try daemon.sandbox.payQRCode(outTradeNo: shown.outTradeNo ?? "")
-            #expect(try await daemon.wait("M-QR") { $0.isFinal }.state == "paid")
+            #expect(try await daemon.wait("M-QR") { $0.isFinal }.state == .paid)
             _ = try await daemon.till.call(MethodName.saleRefund, ["sale_id": "M-SCAN", "amount": 1200])
             #expect(
-                try await daemon.wait("M-SCAN") { $0.state != "refunding" && $0.state != "paid" }.state == "refunded")
+                try await daemon.wait("M-SCAN") { $0.state != .refunding && $0.state != .paid }.state == .refunded)
 
             let scrape = try await Self.check(["scrape", "--url", "http://127.0.0.1:\(daemon.port)/metrics"])
             #expect((scrape["content_type"] as? String)?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -108,7 +108,7 @@ import Testing
             let build = metrics.samples("qfpos_build_info").first
             #expect(build?.value == 1)
             #expect(build?.labels["version"]?.isEmpty == false)
-            #expect(build?.labels["libcrypto_version"]?.contains("OpenSSL") == true, "\(String(describing: build))")
+            #expect(build?.labels["openssl_version"]?.contains("OpenSSL") == true, "\(String(describing: build))")
             // Low cardinality: no sale id, order number, code or amount in any label.
             let labelValues = metrics.all.flatMap { $0.labels.values }
             for secret in ["M-SCAN", "M-QR", code, "1200", "800", shown.outTradeNo ?? "?"] {
@@ -219,7 +219,7 @@ import Testing
                 MethodName.saleStart,
                 ["amount": .integer(Int64(amount)), "mode": "scan", "lane": "front", "order_id": .string(orderID)])
             try scanner.write((code ?? SandboxScenario.success.authCode(serial: 1234)) + "\r")
-            return try await wait(orderID) { $0.isFinal || $0.state == "needs_attention" }
+            return try await wait(orderID) { $0.isFinal || $0.state == .needsAttention }
         }
     }
 

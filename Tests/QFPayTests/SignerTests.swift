@@ -19,11 +19,10 @@ import Testing
     @Test func hmacMatchesRFC4231() {
         // RFC 4231 test cases 2 (a short key) and 6 (a key longer than the block, hashed first).
         #expect(
-            DigestAlgorithm.sha256.hexHMAC(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
+            HMACSHA256(key: Array("Jefe".utf8)).hexCode(Array("what do ya want for nothing?".utf8))
                 == "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843")
         #expect(
-            DigestAlgorithm.sha256.hexHMAC(
-                key: [UInt8](repeating: 0xAA, count: 131),
+            HMACSHA256(key: [UInt8](repeating: 0xAA, count: 131)).hexCode(
                 Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
                 == "60E431591EE0B67F0D8A26AACBF5B77F8E0BC6213728C5140546040F0EE37F54")
     }
