@@ -34,6 +34,13 @@ public final class DaemonMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let sales = Mutex(SaleOutcomes())
+    // The metrics without labels, or with fixed ones, made once: the journal's commit observer
+    // runs on its writer queue, and a lookup in the registry takes its lock and allocates.
+    private let journalCommits: Metrics.Timer
+    private let gatewayReachable: Metrics.Gauge
+    private let gatewayLastAnswer: Metrics.Gauge
+    private let controlConnections: Metrics.Gauge
+    private let salesNeedingAttention: Metrics.Gauge
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -46,7 +53,12 @@ public final class DaemonMetrics: Sendable {
             },
         ]
         self.factory = factory
-        Gauge(label: MetricName.gatewayReachable, factory: factory).record(0)
+        journalCommits = Timer(label: MetricName.journalCommitDuration, factory: factory)
+        gatewayReachable = Gauge(label: MetricName.gatewayReachable, factory: factory)
+        gatewayLastAnswer = Gauge(label: MetricName.gatewayLastAnswer, factory: factory)
+        controlConnections = Gauge(label: MetricName.controlConnections, factory: factory)
+        salesNeedingAttention = Gauge(label: MetricName.salesNeedingAttention, factory: factory)
+        gatewayReachable.record(0)
     }
 
     /// Sets `qfpos_build_info` to 1 with `labels` (`version` and the loaded libraries'); once.
@@ -92,16 +104,13 @@ public final class DaemonMetrics: Sendable {
         Timer(label: MetricName.gatewayRequestDuration, dimensions: [("endpoint", exchange.endpoint)], factory: factory)
             .record(duration: exchange.duration)
         let reached = exchange.reachedGateway
-        Gauge(label: MetricName.gatewayReachable, factory: factory).record(reached ? 1 : 0)
-        if reached {
-            Gauge(label: MetricName.gatewayLastAnswer, factory: factory).record(
-                exchange.finishedAt.timeIntervalSince1970)
-        }
+        gatewayReachable.record(reached ? 1 : 0)
+        if reached { gatewayLastAnswer.record(exchange.finishedAt.timeIntervalSince1970) }
     }
 
     /// A journal commit took `duration`.
     public func journalCommitted(_ duration: Duration) {
-        Timer(label: MetricName.journalCommitDuration, factory: factory).record(duration: duration)
+        journalCommits.record(duration: duration)
     }
 
     /// A scanner read a code on `lane` (`payment_code`, `product_barcode`, `not_payment_code`).
@@ -138,11 +147,11 @@ public final class DaemonMetrics: Sendable {
     }
 
     public func setControlConnections(_ count: Int) {
-        Gauge(label: MetricName.controlConnections, factory: factory).record(count)
+        controlConnections.record(count)
     }
 
     public func setSalesNeedingAttention(_ count: Int) {
-        Gauge(label: MetricName.salesNeedingAttention, factory: factory).record(count)
+        salesNeedingAttention.record(count)
     }
 
     public func setJournalSize(databaseBytes: Int64, logBytes: Int64) {

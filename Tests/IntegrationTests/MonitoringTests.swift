@@ -61,6 +61,19 @@ import Testing
             #expect(text.contains("0123456789 !#$%&()*+,-./:;<=>?@"), "printed: \(text)")
             let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "the screenshot is a PNG")
+
+            // "Reprint last receipt" with the page's token: the sale's receipt again, marked as a copy.
+            let page = try await daemon.http("GET", "/").text
+            let token = try #require(page.firstMatch(of: /name="csrf" value="([0-9a-f]+)"/)?.1)
+            let reprint = try await daemon.http("POST", "/lanes/front/reprint", body: "csrf=\(token)")
+            #expect(reprint.status == 303)
+            #expect(reprint.header("Location") == "/?done=reprint-front")
+            var copy: [UInt8] = []
+            for _ in 0..<50 where !ReceiptPreview(bytes: copy).text.contains("REPRINT") {
+                copy += await offPool { daemon.printer.readAvailable(quietMilliseconds: 200) }
+            }
+            let copyText = ReceiptPreview(bytes: copy).text
+            #expect(copyText.contains("REPRINT") && copyText.contains("1,200"), "reprinted: \(copyText)")
         }
     }
 
