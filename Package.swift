@@ -56,10 +56,11 @@ let package = Package(
         .target(name: "WallClock", swiftSettings: swiftSettings),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Iconv", swiftSettings: swiftSettings),
+        .target(name: "LatencyTrace", swiftSettings: swiftSettings),
         .target(
             name: "QFPay",
             dependencies: [
-                "COpenSSL", "WallClock", logging, .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "COpenSSL", "WallClock", "LatencyTrace", logging, .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
@@ -81,7 +82,7 @@ let package = Package(
         .target(
             name: "Payments",
             dependencies: [
-                "QFPay", "ESCPOS", "WallClock", "Deflate", "Iconv", logging,
+                "QFPay", "ESCPOS", "WallClock", "Deflate", "Iconv", "LatencyTrace", logging,
                 .product(name: "GRDB", package: "GRDB.swift"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
@@ -90,8 +91,8 @@ let package = Package(
         .target(
             name: "QFPOSDaemon",
             dependencies: [
-                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims", logging,
-                .product(name: "Configuration", package: "swift-configuration"),
+                "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims", "LatencyTrace",
+                logging, .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ] + nio,
             swiftSettings: swiftSettings
@@ -100,7 +101,8 @@ let package = Package(
         // MARK: - Executables
 
         .executableTarget(
-            name: "qfposd", dependencies: ["QFPOSDaemon", argumentParser] + nio, swiftSettings: swiftSettings,
+            name: "qfposd", dependencies: ["QFPOSDaemon", "LatencyTrace", argumentParser] + nio,
+            swiftSettings: swiftSettings,
             // The Swift runtime and Foundation linked in: only what qfposd uses is loaded, and no
             // symbol tables of shared libraries are read (half the daemon's idle memory). The
             // modules are compiled against the shared Foundation, whose link entries do not name
@@ -144,7 +146,7 @@ let package = Package(
             name: "qfpos-bench",
             dependencies: [
                 "QFPay", "QFPaySandbox", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon",
-                "TestSupport",
+                "LatencyTrace", "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),

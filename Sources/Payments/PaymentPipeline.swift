@@ -1,4 +1,5 @@
 import Foundation
+import LatencyTrace
 import Logging
 import QFPay
 
@@ -285,6 +286,7 @@ public actor PaymentPipeline {
         sale.authCode = trimmed
         live[saleID] = sale
         awaitingScan[lane] = nil
+        LatencyTrace.mark(.saleMatched, sale.machine.order.outTradeNo)
         let event = SaleEvent.scanned(
             maskedCode: AuthCode.mask(trimmed),
             codeHash: ScannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
@@ -525,6 +527,7 @@ public actor PaymentPipeline {
                 journalAppendFailed(error, saleID: saleID)
                 return
             }
+            if LatencyTrace.isEnabled { Self.traceDurable(event, outTradeNo: sale.machine.order.outTradeNo) }
             live[saleID]?.committed(sale.machine, sequence: sale.sequence)
             publish(sale.machine, at: now)
             if let current = live[saleID], current.writesInFlight == 0, current.machine.status != sale.machine.status {
@@ -569,6 +572,15 @@ public actor PaymentPipeline {
         }
         if stopped { return false }
         return !crash(CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: kind, phase: .afterWrite))
+    }
+
+    /// The latency trace's marks of a scan and a payment answer made durable.
+    private static func traceDurable(_ event: SaleEvent, outTradeNo: String) {
+        switch event {
+        case .scanned: LatencyTrace.mark(.scanDurable, outTradeNo)
+        case .paymentAnswered, .paymentUnknown, .paymentNotSent: LatencyTrace.mark(.answerDurable, outTradeNo)
+        default: break
+        }
     }
 
     private func crash(_ point: CrashPoint) -> Bool {

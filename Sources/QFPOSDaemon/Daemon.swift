@@ -1,5 +1,6 @@
 import ControlProtocol
 import Foundation
+import LatencyTrace
 import Logging
 import Synchronization
 
@@ -114,6 +115,7 @@ public final class Daemon: Sendable {
                     for await sale in sales.saleUpdates() {
                         self.events.publish(
                             EventNotification(method: EventName.saleUpdated, params: try JSONValue(encoding: sale)))
+                        if sale.isFinal { LatencyTrace.mark(.eventSent, sale.outTradeNo ?? sale.saleID) }
                         if self.notifier.socketPath != nil, lastStatus.duration(to: .now) > .seconds(1) {
                             lastStatus = .now
                             try? self.notifier.status(await self.statusLine())

@@ -1,6 +1,7 @@
 import ControlProtocol
 import Devices
 import Foundation
+import LatencyTrace
 import Logging
 import Synchronization
 
@@ -209,6 +210,7 @@ public final class LaneDevices: DevicesPort {
         // queue (closing a scanner), while the monitor's never does.
         let monitor = state.withLock { $0.monitor }
         let lane = monitor?.devices.first { $0.id == scan.source.deviceID }?.lane
+        LatencyTrace.mark(.scanDecoded, lane ?? "-")
         var params: [String: JSONValue] = [
             "code": .string(scan.maskedText), "device": .string(scan.source.deviceID),
             "kind": .string("\(scan.classification)"),

@@ -1,4 +1,5 @@
 import Foundation
+import LatencyTrace
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -67,7 +68,7 @@ final class HTTPTransport: Sendable {
         }
         defer { connections.release() }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let exchange = Exchange(loop: loop, host: target.host)
+        let exchange = Exchange(loop: loop, host: target.host, traceKey: request.parameters["out_trade_no"])
         let parts = Self.requestParts(request, target: target)
         let connectTimeout = TimeAmount.nanoseconds(Self.nanoseconds(connectTimeout))
         let requestTimeout = TimeAmount.nanoseconds(Self.nanoseconds(requestTimeout))
@@ -163,6 +164,8 @@ private final class Exchange: @unchecked Sendable {
 
     private let loop: any EventLoop
     private let host: String
+    /// The request's out_trade_no, for the latency trace.
+    let traceKey: String?
     private let promise: EventLoopPromise<Outcome>
     private var channel: (any Channel)?
     private var timeout: Scheduled<Void>?
@@ -170,9 +173,10 @@ private final class Exchange: @unchecked Sendable {
     /// Whether any byte of the request may have left.
     private var written = false
 
-    init(loop: any EventLoop, host: String) {
+    init(loop: any EventLoop, host: String, traceKey: String?) {
         self.loop = loop
         self.host = host
+        self.traceKey = traceKey
         self.promise = loop.makePromise(of: Outcome.self)
     }
 
@@ -218,7 +222,13 @@ private final class Exchange: @unchecked Sendable {
                 }
                 written = true
                 for part in parts.dropLast() { channel.write(part, promise: nil) }
-                if let last = parts.last { channel.writeAndFlush(last, promise: nil) }
+                if let last = parts.last {
+                    if LatencyTrace.isEnabled, let key = traceKey {
+                        channel.writeAndFlush(last).whenSuccess { LatencyTrace.mark(.requestWritten, key) }
+                    } else {
+                        channel.writeAndFlush(last, promise: nil)
+                    }
+                }
             }
         }
     }
@@ -292,6 +302,7 @@ private final class ResponseCollector: ChannelInboundHandler {
             body.append(contentsOf: buffer.readableBytesView)
         case .end:
             guard let head else { return }
+            if let key = exchange.traceKey { LatencyTrace.mark(.answerRead, key) }
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
             exchange.complete(.success(HTTPAnswer(status: Int(head.status.code), headers: headers, body: body)))

@@ -26,12 +26,14 @@ public final class SandboxServer: Sendable {
     private let rateLimiter: RateLimiter?
     private let logger: Logger
     private let running = Mutex<Running>(Running())
+    private let requestObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     private struct Running {
         var serverChannel: (any Channel)?
         var connections: [ObjectIdentifier: any Channel] = [:]
         var ticker: RepeatedTask?
         var port = 0
+        var accepted = 0
     }
 
     /// A sandbox that is not listening yet; `clock` defaults to one running at `configuration.timeScale`.
@@ -122,9 +124,28 @@ public final class SandboxServer: Sendable {
         for connection in connections { try? await connection.close() }
     }
 
+    /// Connections accepted since the start (a client that keeps its connection alive makes one).
+    public var connectionsAccepted: Int { running.withLock { $0.accepted } }
+
+    /// Closes every open client connection and goes on listening, as a gateway does with the
+    /// keep-alive connections it finds idle for too long.
+    public func closeClientConnections() async {
+        let connections = running.withLock { Array($0.connections.values) }
+        for connection in connections { try? await connection.close() }
+    }
+
+    /// Calls `observer` with the path of each request as the sandbox answers it, on the event
+    /// loop that read it (after any injected delay): the gateway's side of a benchmark's timing.
+    public func observeRequests(_ observer: @escaping @Sendable (_ path: String) -> Void) {
+        requestObserver.withLock { $0 = observer }
+    }
+
     private func track(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        running.withLock { $0.connections[id] = channel }
+        running.withLock {
+            $0.connections[id] = channel
+            $0.accepted += 1
+        }
         channel.closeFuture.whenComplete { [weak self] _ in
             _ = self?.running.withLock { $0.connections.removeValue(forKey: id) }
         }
@@ -198,6 +219,7 @@ public final class SandboxServer: Sendable {
 
     /// The answer to one request after its faults; `nil` drops the connection.
     private func answer(_ request: GatewayRequest, fault: SandboxFault?) -> (GatewayResponse, String?)? {
+        requestObserver.withLock { $0 }?(request.path)
         var fault = fault
         if SandboxGateway.apiPaths.contains(request.path), let rateLimiter, !rateLimiter.admit() {
             fault = .tooManyRequests

@@ -11,4 +11,5 @@ if wanted("escpos") { try await runEscposBenchmark() }
 if wanted("scanner") { try await runScannerBenchmark() }
 if wanted("pipeline") { try await runPipelineBenchmark() }
 if wanted("daemon") { try await runDaemonBenchmark() }
+if wanted("latency") { try await runLatencyBenchmark() }
 if wanted("client-memory") { try await runClientMemoryBenchmark() }

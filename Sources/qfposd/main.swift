@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import LatencyTrace
 import Logging
 import NIOCore
 import QFPOSDaemon
@@ -56,6 +57,7 @@ struct QFPOSD: ParsableCommand {
         let startup = try await DaemonStartup.prepare(configPath: config, environment: environment)
         let daemon = startup.daemon
         let signals = SignalCommands(daemon: daemon)
+        defer { LatencyTrace.write() }
         try await daemon.run()
         withExtendedLifetime(signals) {}
     }
