@@ -146,7 +146,7 @@ let package = Package(
             name: "qfpos-bench",
             dependencies: [
                 "QFPay", "QFPaySandbox", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon",
-                "LatencyTrace", "TestSupport",
+                "LatencyTrace", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

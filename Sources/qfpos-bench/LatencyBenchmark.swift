@@ -1,6 +1,7 @@
 import ControlProtocol
 import Dispatch
 import Foundation
+import GRDB
 import Glibc
 import LatencyTrace
 import Logging
@@ -16,8 +17,8 @@ import TestSupport
 /// read, (c) `daemon.status` round trip on one connection; the breakdown of (a) and (b) per step
 /// from the daemon's latency trace (`QFPOS_LATENCY_TRACE`, all on `CLOCK_MONOTONIC`); and, in
 /// the same run, the floors of the same work without qfposd (a minimal daemon on a thread: pty
-/// read, `fdatasync`, the same HTTP exchange on a kept-alive connection; HTTP alone; an echo of
-/// the status line).
+/// read, a SQLite commit with the journal's settings, the same HTTP exchange on a kept-alive
+/// connection; HTTP alone; an echo of the status line).
 func runLatencyBenchmark() async throws {
     let sales = Int(ProcessInfo.processInfo.environment["QFPOS_LATENCY_SALES"] ?? "") ?? 300
     report("== latency (qfposd as a child process, pty scanner and printer, sandbox on 127.0.0.1, \(sales) sales)")
@@ -127,10 +128,11 @@ func runLatencyBenchmark() async throws {
         try MinimalDaemon(directory: bench.directory, sandbox: sandbox.baseURL, arrivals: arrivals).run(sales)
     }
     report(
-        "  minimal daemon, scan written -> request at the gateway (pty, fdatasync, kept-alive HTTP): \(floor.toGateway)"
+        "  minimal daemon, scan written -> request at the gateway (pty, SQLite commit, kept-alive HTTP): \(floor.toGateway)"
     )
-    report("  minimal daemon, scan written -> answer durable (+ answer read, fdatasync):            \(floor.toDurable)")
-    report("  fdatasync of a 200-byte write in the journal's directory:                            \(floor.sync)")
+    report(
+        "  minimal daemon, scan written -> answer durable (+ answer read, SQLite commit):          \(floor.toDurable)")
+    report("  SQLite commit of one 200-byte row (WAL, synchronous FULL):                          \(floor.sync)")
     report(
         "  HTTP payment, request written -> at the gateway, new connection each:               \(floor.freshToGateway)")
     report(
@@ -283,25 +285,23 @@ private struct MinimalDaemon {
             head += "Accept: */*\r\nContent-Length: \(signed.body.count)\r\n\r\n"
             return Array(head.utf8) + signed.body
         }
-        // Like SQLite's write-ahead log once it wraps: records overwrite a file of fixed size, so
-        // that `fdatasync` writes the data and no metadata (an append that grows the file costs a
-        // journal commit of the file system each time, which the daemon's journal does not pay).
-        let journal = open(directory + "/minimal.journal", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        defer { close(journal) }
-        let size = 4 << 20
-        let zeros = [UInt8](repeating: 0, count: size)
-        _ = zeros.withUnsafeBytes { Glibc.write(journal, $0.baseAddress, $0.count) }
-        fsync(journal)
-        let record = [UInt8](repeating: 0x2A, count: 200)
-        let cursor = Cursor()
+        // The journal's own setting: SQLite in WAL mode with synchronous FULL, one row a commit.
+        var options = GRDB.Configuration()
+        options.journalMode = .wal
+        let journal = try DatabaseQueue(path: directory + "/minimal.sqlite", configuration: options)
+        try journal.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "CREATE TABLE entry (id INTEGER PRIMARY KEY, payload BLOB)")
+        }
+        let record = Data(repeating: 0x2A, count: 200)
         @Sendable func durable() {
-            let at = cursor.offset.wrappingAdd(4096, ordering: .relaxed).oldValue % size
-            _ = record.withUnsafeBytes { pwrite(journal, $0.baseAddress, $0.count, off_t(at)) }
-            fdatasync(journal)
+            try? journal.write { db in
+                try db.execute(sql: "INSERT INTO entry (payload) VALUES (?)", arguments: [record])
+            }
         }
         let port = sandbox.port ?? 80
 
-        // Scan → request → answer, as a daemon thread would: pty read, fdatasync, HTTP, fdatasync.
+        // Scan → request → answer, as a daemon thread would: pty read, commit, HTTP, commit.
         let pty = try PseudoTerminal()
         let reader = open(pty.devicePath, O_RDWR | O_NOCTTY | O_CLOEXEC)
         defer { close(reader) }
@@ -381,11 +381,6 @@ private struct MinimalDaemon {
             freshToGateway: fresh.toGateway, freshRoundTrip: fresh.roundTrip, keptToGateway: kept.toGateway,
             keptRoundTrip: kept.roundTrip)
     }
-}
-
-/// Where the minimal daemon's next record goes.
-private final class Cursor: Sendable {
-    let offset = Atomic<Int>(0)
 }
 
 /// A blocking HTTP/1.1 connection to 127.0.0.1 (Nagle off, as NIO's).
