@@ -21,6 +21,10 @@ public enum LatencyTrace {
         case saleMatched = "sale-matched"
         /// The scan's journal entry is durable: the payment request may go out.
         case scanDurable = "scan-durable"
+        /// The gateway call begins (the pipeline's request task runs).
+        case requestStarted = "request-started"
+        /// The request is signed and handed to the HTTP transport.
+        case requestSigned = "request-signed"
         /// The payment request's last byte is written to the gateway's connection.
         case requestWritten = "request-written"
         /// The gateway's whole answer is read.

@@ -2,6 +2,7 @@ import Foundation
 import LatencyTrace
 import Logging
 import QFPay
+import Synchronization
 
 /// The payment pipeline: carries every sale through payment, poll, close and refund, writing
 /// each step ahead to the journal, on one serial Dispatch queue.
@@ -106,7 +107,12 @@ public actor PaymentPipeline {
     private let gateway: any PaymentGateway
     private let configuration: Configuration
     private var logger: Logger { configuration.logger }
-    private var live: [String: LiveSale] = [:]
+    private var live: [String: LiveSale] = [:] {
+        didSet { if loaded { unsettled.store(live.values.count { !$0.machine.status.isSettled }, ordering: .relaxed) } }
+    }
+    /// `pendingCount()` as of the last change of `live`, for readers that must not wait for the
+    /// pipeline's queue (`daemon.status`); -1 until the journal's unfinished sales are loaded.
+    private let unsettled = Atomic<Int>(-1)
     /// Every sale's timer; one task (`timerWake`) sleeps until the earliest is due.
     private var timers = SaleTimers()
     private var lastTimerGeneration = 0
@@ -117,7 +123,9 @@ public actor PaymentPipeline {
     private var recoveringLanes: [String: Int] = [:]
     private var recovering: [String] = []
     private var recoveringLane: [String: String] = [:]
-    private var loaded = false
+    private var loaded = false {
+        didSet { unsettled.store(live.values.count { !$0.machine.status.isSettled }, ordering: .relaxed) }
+    }
     private var recoveryStarted = false
     private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
@@ -381,6 +389,13 @@ public actor PaymentPipeline {
         return live.values.count { !$0.machine.status.isSettled }
     }
 
+    /// `pendingCount()` without entering the pipeline's queue: the count as of the pipeline's last
+    /// change, or nil before the journal's unfinished sales are loaded (then ask `pendingCount()`).
+    public nonisolated var pendingCountNow: Int? {
+        let count = unsettled.load(ordering: .relaxed)
+        return count < 0 ? nil : count
+    }
+
     /// Waits until the sale satisfies `condition` (or the pipeline stops: nil).
     public func waitFor(_ saleID: String, _ condition: @escaping @Sendable (SaleSnapshot) -> Bool) async
         -> SaleSnapshot?
@@ -529,10 +544,15 @@ public actor PaymentPipeline {
             }
             if LatencyTrace.isEnabled { Self.traceDurable(event, outTradeNo: sale.machine.order.outTradeNo) }
             live[saleID]?.committed(sale.machine, sequence: sale.sequence)
+            let current = live[saleID]
+            // The request first, then the till's event: the gateway call starts while the event
+            // is made and sent (the event shows only what is durable, so its order does not matter).
+            perform(action, for: saleID)
             publish(sale.machine, at: now)
-            if let current = live[saleID], current.writesInFlight == 0, current.machine.status != sale.machine.status {
+            if let current, current.writesInFlight == 0, current.machine.status != sale.machine.status {
                 publish(current.machine, at: now)  // a change made while this entry was committing
             }
+            return
         } else if before != sale.machine.status, sale.writesInFlight == 0 {
             publish(sale.machine, at: now)
         }
@@ -603,12 +623,15 @@ public actor PaymentPipeline {
         }
         if let request = action.request {
             let gateway = self.gateway
+            // Detached: the call starts at once on the gateway's executor (the loop its exchange
+            // runs on), not after this job; its answer comes back here as an input.
+            let gatewayExecutor = gateway.taskExecutor
             let now = configuration.clock.now()
             switch request {
             case .payment:
                 let code = sale.authCode
                 sale.authCode = nil
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.pay(order, authCode: code, at: now) {
                     case .answered(let answer): event = .paymentAnswered(answer)
@@ -621,7 +644,7 @@ public actor PaymentPipeline {
                 let lookup = OrderLookup(
                     outTradeNo: order.outTradeNo, target: .payment(syssn: sale.machine.syssn),
                     sentAt: sale.machine.paymentSentAt ?? sale.machine.createdAt)
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.query(lookup) {
                     case .answered(let state): event = .queried(state)
@@ -631,7 +654,7 @@ public actor PaymentPipeline {
                 }
             case .close:
                 let syssn = sale.machine.syssn
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.close(order, syssn: syssn, at: now) {
                     case .answered(let answer): event = .closeAnswered(answer)
@@ -641,7 +664,7 @@ public actor PaymentPipeline {
                 }
             case .refund(let refund):
                 let syssn = sale.machine.syssn
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     if let syssn {
                         switch await gateway.refund(refund, of: order, syssn: syssn, at: now) {
@@ -658,7 +681,7 @@ public actor PaymentPipeline {
             case .queryRefund(let refund):
                 let lookup = OrderLookup(
                     outTradeNo: refund.outTradeNo, target: .refund, sentAt: sale.machine.refundSentAt ?? now)
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.query(lookup) {
                     case .answered(let state): event = .refundQueried(refund, state)

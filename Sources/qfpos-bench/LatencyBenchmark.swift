@@ -227,6 +227,8 @@ private struct Trace {
         }
         points += [
             ("journal durable", { marks[$0.outTradeNo]?[.scanDurable] }),
+            ("request started", { marks[$0.outTradeNo]?[.requestStarted] }),
+            ("request signed", { marks[$0.outTradeNo]?[.requestSigned] }),
             ("request written", { marks[$0.outTradeNo]?[.requestWritten] }),
             ("at the gateway", { $0.gateway }),
             ("answer read", { marks[$0.outTradeNo]?[.answerRead] }),
