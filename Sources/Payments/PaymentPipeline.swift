@@ -112,6 +112,7 @@ public actor PaymentPipeline {
     }
     /// `pendingCount()` as of the last change of `live`, for readers that must not wait for the
     /// pipeline's queue (`daemon.status`); -1 until the journal's unfinished sales are loaded.
+    /// `live` holds only the sales in flight, so recounting it at each change is cheap.
     private let unsettled = Atomic<Int>(-1)
     /// Every sale's timer; one task (`timerWake`) sleeps until the earliest is due.
     private var timers = SaleTimers()

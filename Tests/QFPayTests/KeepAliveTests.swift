@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import QFPay
 import Testing
 
@@ -56,7 +57,8 @@ import Testing
 
     @Test func aConnectionTheGatewayClosedWhileIdleIsNotUsedAgain() async throws {
         let server = try ScriptedHTTPServer(
-            replies: [.signedKeepingAlive(Self.paidBody, thenClose: true)], fallback: .signedKeepingAlive(Self.paidBody))
+            replies: [.signedKeepingAlive(Self.paidBody, thenClose: true)], fallback: .signedKeepingAlive(Self.paidBody)
+        )
         defer { server.stop() }
         let client = client(server)
         #expect(await client.pay(payment(1)).response?.respcd == .success)
@@ -73,5 +75,25 @@ import Testing
         let client = client(server)
         for number in 1...2 { #expect(await client.pay(payment(number)).response?.respcd == .success) }
         #expect(server.requests.map(\.connection) == [0, 1])
+    }
+}
+
+/// The client's task executor: a task that prefers it runs the client's code on the event loop its
+/// exchanges use (no hop between Swift's pool and the loop), and its calls still work from there.
+@Suite struct ClientTaskExecutorTests {
+    nonisolated static func onEventLoop() async -> Bool { MultiThreadedEventLoopGroup.currentEventLoop != nil }
+
+    @Test func aTaskPreferringTheClientsExecutorRunsOnAnEventLoop() async throws {
+        let server = try ScriptedHTTPServer(replies: [], fallback: .signedKeepingAlive(KeepAliveTests.paidBody))
+        defer { server.stop() }
+        let client = KeepAliveTests().client(server)
+        #expect(await Self.onEventLoop() == false)
+        let answered = await Task(executorPreference: client.taskExecutor) { () -> (onLoop: Bool, paid: Bool) in
+            let onLoop = await Self.onEventLoop()
+            let result = await client.pay(KeepAliveTests().payment(1))
+            return (onLoop, result.response?.respcd == .success)
+        }.value
+        #expect(answered.onLoop)
+        #expect(answered.paid)
     }
 }
