@@ -51,9 +51,6 @@ final class HTTPTransport: Sendable {
         self.trustRoots = trustRoots
     }
 
-    /// Connections opened so far (the others were reused).
-    var connectionsOpened: Int { idle.opened }
-
     /// The event loop exchanges run on when nothing else decides: the caller's own when it runs on
     /// one (no hop), else the next of NIO's shared group.
     static var loop: any EventLoop {
@@ -261,7 +258,6 @@ private final class Exchange: @unchecked Sendable {
                     channel.close(promise: nil)
                     return
                 }
-                idle.opened(channel)
                 send(parts, on: channel, collector: collector.value, requestTimeout: requestTimeout)
             }
         }

@@ -18,34 +18,21 @@ final class IdleConnections: Sendable {
     /// request written while the server closes is a payment whose outcome is unknown.
     static let maximumIdleTime = TimeAmount.seconds(30)
 
-    private struct State {
-        var idle: [String: [Connection]] = [:]
-        var opened = 0
-    }
-
     private let limit: Int
-    private let state = Mutex(State())
+    private let idle = Mutex<[String: [Connection]]>([:])
 
     /// Keeps at most `limit` idle connections per gateway.
     init(limit: Int) {
         self.limit = max(1, limit)
     }
 
-    /// Connections opened so far.
-    var opened: Int { state.withLock { $0.opened } }
-
-    /// Counts a new connection.
-    func opened(_ channel: any Channel) {
-        state.withLock { $0.opened += 1 }
-    }
-
     /// The most recently used idle connection to `key`, out of the idle ones; closes those idle
     /// for too long on the way.
     func take(_ key: String) -> Connection? {
         let now = NIODeadline.now()
-        let (found, stale): (Connection?, [Connection]) = state.withLock { state in
+        let (found, stale): (Connection?, [Connection]) = idle.withLock { idle in
             var stale: [Connection] = []
-            while let connection = state.idle[key]?.popLast() {
+            while let connection = idle[key]?.popLast() {
                 if now - connection.since > Self.maximumIdleTime {
                     stale.append(connection)
                     continue
@@ -63,9 +50,9 @@ final class IdleConnections: Sendable {
     func put(_ channel: any Channel, collector: ResponseCollector, key: String) {
         let connection = Connection(
             channel: channel, collector: NIOLoopBound(collector, eventLoop: channel.eventLoop), since: .now())
-        let kept = state.withLock { state in
-            guard state.idle[key, default: []].count < limit else { return false }
-            state.idle[key, default: []].append(connection)
+        let kept = idle.withLock { idle in
+            guard idle[key, default: []].count < limit else { return false }
+            idle[key, default: []].append(connection)
             return true
         }
         if !kept { channel.close(promise: nil) }
@@ -73,8 +60,8 @@ final class IdleConnections: Sendable {
 
     /// Forgets a connection that closed.
     func remove(_ channel: any Channel) {
-        state.withLock { state in
-            for key in state.idle.keys { state.idle[key]?.removeAll { $0.channel === channel } }
+        idle.withLock { idle in
+            for key in idle.keys { idle[key]?.removeAll { $0.channel === channel } }
         }
     }
 }

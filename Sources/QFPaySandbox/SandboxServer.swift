@@ -33,7 +33,6 @@ public final class SandboxServer: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
         var ticker: RepeatedTask?
         var port = 0
-        var accepted = 0
     }
 
     /// A sandbox that is not listening yet; `clock` defaults to one running at `configuration.timeScale`.
@@ -124,16 +123,6 @@ public final class SandboxServer: Sendable {
         for connection in connections { try? await connection.close() }
     }
 
-    /// Connections accepted since the start (a client that keeps its connection alive makes one).
-    public var connectionsAccepted: Int { running.withLock { $0.accepted } }
-
-    /// Closes every open client connection and goes on listening, as a gateway does with the
-    /// keep-alive connections it finds idle for too long.
-    public func closeClientConnections() async {
-        let connections = running.withLock { Array($0.connections.values) }
-        for connection in connections { try? await connection.close() }
-    }
-
     /// Calls `observer` with the path of each request as the sandbox answers it, on the event
     /// loop that read it (after any injected delay): the gateway's side of a benchmark's timing.
     public func observeRequests(_ observer: @escaping @Sendable (_ path: String) -> Void) {
@@ -142,10 +131,7 @@ public final class SandboxServer: Sendable {
 
     private func track(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        running.withLock {
-            $0.connections[id] = channel
-            $0.accepted += 1
-        }
+        running.withLock { $0.connections[id] = channel }
         channel.closeFuture.whenComplete { [weak self] _ in
             _ = self?.running.withLock { $0.connections.removeValue(forKey: id) }
         }
