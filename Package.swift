@@ -79,10 +79,11 @@ let package = Package(
         .target(name: "BuildVersion", swiftSettings: swiftSettings, plugins: ["GitVersion"]),
         .target(name: "Deflate", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "Iconv", swiftSettings: swiftSettings),
+        .target(name: "LatencyTrace", swiftSettings: swiftSettings),
         .target(
             name: "QFPay",
             dependencies: [
-                "COpenSSL", "WallClock", logging, .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "COpenSSL", "WallClock", "LatencyTrace", logging, .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
@@ -104,7 +105,7 @@ let package = Package(
         .target(
             name: "Payments",
             dependencies: [
-                "QFPay", "ESCPOS", "WallClock", "Deflate", "Iconv", logging,
+                "QFPay", "ESCPOS", "WallClock", "Deflate", "Iconv", "LatencyTrace", logging,
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ] + nioHTTP,
             swiftSettings: swiftSettings
@@ -121,7 +122,7 @@ let package = Package(
             name: "QFPOSDaemon",
             dependencies: [
                 "QFPay", "ESCPOS", "Devices", "Payments", "ControlProtocol", "WallClock", "CLinuxShims",
-                "BuildVersion", "QRCode", "DaemonMetrics", "StatusPage", "Deflate", logging,
+                "BuildVersion", "QRCode", "DaemonMetrics", "StatusPage", "Deflate", "LatencyTrace", logging,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ] + nio,
@@ -131,7 +132,7 @@ let package = Package(
         // MARK: - Executables
 
         .executableTarget(
-            name: "qfposd", dependencies: ["QFPOSDaemon", "BuildVersion", argumentParser] + nio,
+            name: "qfposd", dependencies: ["QFPOSDaemon", "BuildVersion", "LatencyTrace", argumentParser] + nio,
             swiftSettings: swiftSettings,
             linkerSettings: [.unsafeFlags(qfposdLinkerFlags, .when(platforms: [.linux]))]
         ),
@@ -153,7 +154,7 @@ let package = Package(
             name: "qfpos-bench",
             dependencies: [
                 "QFPay", "QFPaySandbox", "ESCPOS", "Devices", "Payments", "ControlProtocol", "QFPOSDaemon",
-                "TestSupport",
+                "LatencyTrace", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -55,4 +55,11 @@ public protocol PaymentGateway: Sendable {
         -> GatewayCall<GatewayAnswer>
     /// `/download/v1/trade_bill` for a day (`YYYY-MM-DD`, shop local time).
     func tradeBill(date: String) async -> GatewayCall<[BillRow]>
+    /// Where the pipeline runs its gateway calls: the executor of the loop the client's exchanges
+    /// run on saves a thread hop each way; nil runs them on Swift's pool.
+    var taskExecutor: (any TaskExecutor)? { get }
+}
+
+extension PaymentGateway {
+    public var taskExecutor: (any TaskExecutor)? { nil }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import LatencyTrace
 import Logging
 import QFPay
+import Synchronization
 
 /// The payment pipeline: carries every sale through payment, poll, close and refund, writing
 /// each step ahead to the journal, on one serial Dispatch queue.
@@ -105,7 +107,13 @@ public actor PaymentPipeline {
     private let gateway: any PaymentGateway
     private let configuration: Configuration
     private var logger: Logger { configuration.logger }
-    private var live: [String: LiveSale] = [:]
+    private var live: [String: LiveSale] = [:] {
+        didSet { if loaded { unsettled.store(live.values.count { !$0.machine.status.isSettled }, ordering: .relaxed) } }
+    }
+    /// `pendingCount()` as of the last change of `live`, for readers that must not wait for the
+    /// pipeline's queue (`daemon.status`); -1 until the journal's unfinished sales are loaded.
+    /// `live` holds only the sales in flight, so recounting it at each change is cheap.
+    private let unsettled = Atomic<Int>(-1)
     /// Every sale's timer; one task (`timerWake`) sleeps until the earliest is due.
     private var timers = SaleTimers()
     private var lastTimerGeneration = 0
@@ -116,7 +124,9 @@ public actor PaymentPipeline {
     private var recoveringLanes: [String: Int] = [:]
     private var recovering: [String] = []
     private var recoveringLane: [String: String] = [:]
-    private var loaded = false
+    private var loaded = false {
+        didSet { unsettled.store(live.values.count { !$0.machine.status.isSettled }, ordering: .relaxed) }
+    }
     private var recoveryStarted = false
     private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
@@ -285,6 +295,7 @@ public actor PaymentPipeline {
         sale.authCode = trimmed
         live[saleID] = sale
         awaitingScan[lane] = nil
+        LatencyTrace.mark(.saleMatched, sale.machine.order.outTradeNo)
         let event = SaleEvent.scanned(
             maskedCode: AuthCode.mask(trimmed),
             codeHash: journal.scannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
@@ -379,6 +390,13 @@ public actor PaymentPipeline {
             return try journal.summaries(statuses: open, limit: 10_000).count
         }
         return live.values.count { !$0.machine.status.isSettled }
+    }
+
+    /// `pendingCount()` without entering the pipeline's queue: the count as of the pipeline's last
+    /// change, or nil before the journal's unfinished sales are loaded (then ask `pendingCount()`).
+    public nonisolated var pendingCountNow: Int? {
+        let count = unsettled.load(ordering: .relaxed)
+        return count < 0 ? nil : count
     }
 
     /// Waits until the sale satisfies `condition` (or the pipeline stops: nil).
@@ -527,11 +545,17 @@ public actor PaymentPipeline {
                 journalAppendFailed(error, saleID: saleID)
                 return
             }
+            if LatencyTrace.isEnabled { Self.traceDurable(event, outTradeNo: sale.machine.order.outTradeNo) }
             live[saleID]?.committed(sale.machine, sequence: sale.sequence)
+            let current = live[saleID]
+            // The request first, then the till's event: the gateway call starts while the event
+            // is made and sent (the event shows only what is durable, so its order does not matter).
+            perform(action, for: saleID)
             publish(sale.machine, at: now)
-            if let current = live[saleID], current.writesInFlight == 0, current.machine.status != sale.machine.status {
+            if let current, current.writesInFlight == 0, current.machine.status != sale.machine.status {
                 publish(current.machine, at: now)  // a change made while this entry was committing
             }
+            return
         } else if before != sale.machine.status, sale.writesInFlight == 0 {
             publish(sale.machine, at: now)
         }
@@ -573,6 +597,15 @@ public actor PaymentPipeline {
         return !crash(CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: kind, phase: .afterWrite))
     }
 
+    /// The latency trace's marks of a scan and a payment answer made durable.
+    private static func traceDurable(_ event: SaleEvent, outTradeNo: String) {
+        switch event {
+        case .scanned: LatencyTrace.mark(.scanDurable, outTradeNo)
+        case .paymentAnswered, .paymentUnknown, .paymentNotSent: LatencyTrace.mark(.answerDurable, outTradeNo)
+        default: break
+        }
+    }
+
     private func crash(_ point: CrashPoint) -> Bool {
         if stopped { return true }
         guard let hook = configuration.crashPoint, hook(point) else { return false }
@@ -593,12 +626,15 @@ public actor PaymentPipeline {
         }
         if let request = action.request {
             let gateway = self.gateway
+            // Detached: the call starts at once on the gateway's executor (the loop its exchange
+            // runs on), not after this job; its answer comes back here as an input.
+            let gatewayExecutor = gateway.taskExecutor
             let now = configuration.clock.now()
             switch request {
             case .payment:
                 let code = sale.authCode
                 sale.authCode = nil
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.pay(order, authCode: code, at: now) {
                     case .answered(let answer): event = .paymentAnswered(answer)
@@ -611,7 +647,7 @@ public actor PaymentPipeline {
                 let lookup = OrderLookup(
                     outTradeNo: order.outTradeNo, target: .payment(syssn: sale.machine.syssn),
                     sentAt: sale.machine.paymentSentAt ?? sale.machine.createdAt)
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.query(lookup) {
                     case .answered(let state): event = .queried(state)
@@ -621,7 +657,7 @@ public actor PaymentPipeline {
                 }
             case .close:
                 let syssn = sale.machine.syssn
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.close(order, syssn: syssn, at: now) {
                     case .answered(let answer): event = .closeAnswered(answer)
@@ -631,7 +667,7 @@ public actor PaymentPipeline {
                 }
             case .refund(let refund):
                 let syssn = sale.machine.syssn
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     if let syssn {
                         switch await gateway.refund(refund, of: order, syssn: syssn, at: now) {
@@ -648,7 +684,7 @@ public actor PaymentPipeline {
             case .queryRefund(let refund):
                 let lookup = OrderLookup(
                     outTradeNo: refund.outTradeNo, target: .refund, sentAt: sale.machine.refundSentAt ?? now)
-                Task {
+                Task.detached(executorPreference: gatewayExecutor) {
                     let event: SaleEvent
                     switch await gateway.query(lookup) {
                     case .answered(let state): event = .refundQueried(refund, state)

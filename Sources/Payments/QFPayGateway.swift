@@ -1,4 +1,5 @@
 import Foundation
+import LatencyTrace
 import QFPay
 import WallClock
 
@@ -17,6 +18,8 @@ public struct QFPayGateway: PaymentGateway {
 
     public init(client: QFPayClient) { self.client = client }
 
+    public var taskExecutor: (any TaskExecutor)? { client.taskExecutor }
+
     public func validate(_ order: SaleOrder) throws {
         do {
             try request(for: order, authCode: nil, at: Date()).validateOrder(for: client.configuration)
@@ -26,6 +29,7 @@ public struct QFPayGateway: PaymentGateway {
     }
 
     public func pay(_ order: SaleOrder, authCode: String?, at: Date) async -> GatewayCall<GatewayAnswer> {
+        LatencyTrace.mark(.requestStarted, order.outTradeNo)
         if order.flow == .barcode, authCode == nil { return .notSent("no payment code for a barcode payment") }
         let request: PaymentRequest
         do { request = try self.request(for: order, authCode: authCode, at: at) } catch let error as PaymentsError {

@@ -1,6 +1,7 @@
 import BuildVersion
 import ControlProtocol
 import Foundation
+import LatencyTrace
 import Logging
 import Synchronization
 
@@ -124,6 +125,7 @@ public final class Daemon: Sendable {
                         self.monitoring?.saleUpdated(sale)
                         self.events.publish(
                             EventNotification(method: EventName.saleUpdated, params: try JSONValue(encoding: sale)))
+                        if sale.isFinal { LatencyTrace.mark(.eventSent, sale.outTradeNo ?? sale.saleID) }
                         if self.notifier.socketPath != nil, lastStatus.duration(to: .now) > .seconds(1) {
                             lastStatus = .now
                             try? self.notifier.status(await self.statusLine())

@@ -1,6 +1,7 @@
 import ControlProtocol
 import Devices
 import Foundation
+import LatencyTrace
 import Logging
 import Synchronization
 
@@ -209,6 +210,12 @@ public final class LaneDevices: DevicesPort {
         // queue (closing a scanner), while the monitor's never does.
         let monitor = state.withLock { $0.monitor }
         let lane = monitor?.devices.first { $0.id == scan.source.deviceID }?.lane
+        LatencyTrace.mark(.scanDecoded, lane ?? "-")
+        // The sale first: the event and the log line are written while the scan is on its way.
+        if let lane, let target = scanTarget.withLock({ $0 }) {
+            let code = scan.text
+            Task { await target(lane, code) }
+        }
         var params: [String: JSONValue] = [
             "code": .string(scan.maskedText), "device": .string(scan.source.deviceID),
             "kind": .string("\(scan.classification)"),
@@ -217,9 +224,6 @@ public final class LaneDevices: DevicesPort {
         if let symbology = scan.symbology { params["symbology"] = .string(symbology) }
         eventContinuation.yield(EventNotification(method: EventName.scan, params: .object(params)))
         logger.info("scan", metadata: ["scan.code": "\(scan.maskedText)", "lane": "\(lane ?? "-")"])
-        guard let lane, let target = scanTarget.withLock({ $0 }) else { return }
-        let code = scan.text
-        Task { await target(lane, code) }
     }
 
     /// `path: /dev/ttyACM0` → static path, `host:9100` → network, `match: usb:0c2e:0b61`,

@@ -102,7 +102,9 @@ public final class PipelineSalesPort: SalesPort {
     }
 
     public func pendingCount() async -> Int {
-        (try? await pipeline.pendingCount()) ?? 0
+        // Read without a hop to the pipeline's queue once the journal is loaded (`daemon.status`).
+        if let count = pipeline.pendingCountNow { return count }
+        return (try? await pipeline.pendingCount()) ?? 0
     }
 
     /// Drains the pipeline, then lets the printers send what is queued (5 s at most) and closes them.

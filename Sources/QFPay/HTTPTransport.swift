@@ -1,4 +1,5 @@
 import Foundation
+import LatencyTrace
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -18,10 +19,13 @@ struct HTTPAnswer: Sendable {
 /// for `https` (the system's trust roots, the host name verified). Sorts failures into "nothing
 /// was sent" and "the outcome is unknown".
 ///
-/// Every request gets a fresh connection (`Connection: close`), so a request is never written
-/// twice: nothing re-sends it on a reused connection that died. Redirects are not followed: the
-/// 3xx answer itself comes back. The connection is bounded by the connect timeout, the exchange
-/// after it by the request timeout.
+/// Connections are kept alive (`IdleConnections`): a request goes out on an idle connection to the
+/// same gateway when there is one, saving the TCP (and TLS) handshake, or on a new one. A request
+/// is still written once only: once any byte of it may have left, a connection that drops before
+/// the whole answer came makes the outcome unknown, on a reused connection as on a new one, and
+/// nothing here sends it again (the pipeline resolves it by query). Redirects are not followed:
+/// the 3xx answer itself comes back. The connection is bounded by the connect timeout, the
+/// exchange after it by the request timeout.
 ///
 /// Why not `URLSession`: FoundationNetworking and libcurl (with its TLS, Kerberos, LDAP and SSH
 /// libraries) made up a third of the daemon's resident memory.
@@ -37,6 +41,8 @@ final class HTTPTransport: Sendable {
     private let tlsContext = Mutex<NIOSSLContext?>(nil)
     private let trustRoots: NIOSSLTrustRoots
     private let connections = ConnectionLimit(HTTPTransport.maximumConnections)
+    private let idle = IdleConnections(limit: HTTPTransport.maximumConnections)
+    private let targets = Mutex<[URL: Target]>([:])
 
     /// - Parameter trustRoots: the certificates a server's chain must end in (tests name their own).
     init(connectTimeout: Duration, requestTimeout: Duration, trustRoots: NIOSSLTrustRoots = .default) {
@@ -45,13 +51,19 @@ final class HTTPTransport: Sendable {
         self.trustRoots = trustRoots
     }
 
+    /// The event loop exchanges run on when nothing else decides: the caller's own when it runs on
+    /// one (no hop), else the next of NIO's shared group.
+    static var loop: any EventLoop {
+        MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+    }
+
     enum Failure: Error {
         case notSent(QFPayError)
         case unknown(UnknownOutcome)
     }
 
     func send(_ request: SignedRequest) async -> Result<HTTPAnswer, Failure> {
-        guard let target = Target(request.url) else {
+        guard let target = target(request.url) else {
             return .failure(
                 .notSent(
                     QFPayError(
@@ -66,23 +78,36 @@ final class HTTPTransport: Sendable {
             return .failure(.notSent(QFPayError(.cancelled, "cancelled while waiting for a connection")))
         }
         defer { connections.release() }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let exchange = Exchange(loop: loop, host: target.host)
+        let reused = idle.take(target.key)
+        let loop = reused?.channel.eventLoop ?? Self.loop
+        let exchange = Exchange(
+            loop: loop, host: target.host, idle: idle, key: target.key, traceKey: request.parameters["out_trade_no"])
         let parts = Self.requestParts(request, target: target)
         let connectTimeout = TimeAmount.nanoseconds(Self.nanoseconds(connectTimeout))
         let requestTimeout = TimeAmount.nanoseconds(Self.nanoseconds(requestTimeout))
         return await withTaskCancellationHandler {
-            loop.execute {
+            // On the exchange's loop already (the client's task executor): started here, not a
+            // turn of the loop later.
+            let start: @Sendable () -> Void = {
                 exchange.start(
-                    target: target, tls: context, parts: parts, connectTimeout: connectTimeout,
+                    target: target, tls: context, reusing: reused, parts: parts, connectTimeout: connectTimeout,
                     requestTimeout: requestTimeout)
             }
+            if loop.inEventLoop { start() } else { loop.execute(start) }
             do { return try await exchange.result.get() } catch {
                 return .failure(.unknown(UnknownOutcome(.transportError, "\(error)")))
             }
         } onCancel: {
             loop.execute { exchange.cancel() }
         }
+    }
+
+    /// The parsed target of `url`, kept for URLs without a query (the API's few endpoints).
+    private func target(_ url: URL) -> Target? {
+        if let known = targets.withLock({ $0[url] }) { return known }
+        guard let target = Target(url) else { return nil }
+        if url.query == nil { targets.withLock { $0[url] = target } }
+        return target
     }
 
     private func makeTLSContext() throws -> NIOSSLContext {
@@ -102,7 +127,6 @@ final class HTTPTransport: Sendable {
         headers.add(name: "Host", value: target.hostHeader)
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
         headers.add(name: "Accept", value: "*/*")
-        headers.add(name: "Connection", value: "close")
         if request.method != "GET" || !request.body.isEmpty {
             headers.add(name: "Content-Length", value: "\(request.body.count)")
         }
@@ -144,6 +168,9 @@ extension HTTPTransport {
             pathAndQuery = components.percentEncodedQuery.map { path + "?" + $0 } ?? path
         }
 
+        /// Connections are shared between requests with the same key.
+        var key: String { "\(secure ? "https" : "http")://\(host):\(port)" }
+
         var hostHeader: String {
             let name = host.contains(":") ? "[\(host)]" : host
             return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
@@ -163,39 +190,58 @@ private final class Exchange: @unchecked Sendable {
 
     private let loop: any EventLoop
     private let host: String
+    private let idle: IdleConnections
+    private let key: String
+    /// The request's out_trade_no, for the latency trace.
+    let traceKey: String?
     private let promise: EventLoopPromise<Outcome>
     private var channel: (any Channel)?
+    private var collector: ResponseCollector?
     private var timeout: Scheduled<Void>?
     private var completed = false
     /// Whether any byte of the request may have left.
     private var written = false
 
-    init(loop: any EventLoop, host: String) {
+    init(loop: any EventLoop, host: String, idle: IdleConnections, key: String, traceKey: String?) {
         self.loop = loop
         self.host = host
+        self.idle = idle
+        self.key = key
+        self.traceKey = traceKey
         self.promise = loop.makePromise(of: Outcome.self)
     }
 
     var result: EventLoopFuture<Outcome> { promise.futureResult }
 
     func start(
-        target: HTTPTransport.Target, tls: NIOSSLContext?, parts: [HTTPClientRequestPart], connectTimeout: TimeAmount,
-        requestTimeout: TimeAmount
+        target: HTTPTransport.Target, tls: NIOSSLContext?, reusing reused: IdleConnections.Connection?,
+        parts: [HTTPClientRequestPart], connectTimeout: TimeAmount, requestTimeout: TimeAmount
     ) {
         loop.preconditionInEventLoop()
-        guard !completed else { return }
+        guard !completed else {
+            reused?.channel.close(promise: nil)
+            return
+        }
+        // An idle connection the server closed since it was put back is not used: nothing was
+        // written on it yet, so a new connection carries the request.
+        if let reused, reused.channel.isActive, reused.collector.value.adopt(self) {
+            send(parts, on: reused.channel, collector: reused.collector.value, requestTimeout: requestTimeout)
+            return
+        }
+        reused?.channel.close(promise: nil)
         let serverHostname = target.hostIsAddress ? nil : target.host
+        let collector = NIOLoopBound(ResponseCollector(exchange: self, secure: tls != nil, idle: idle), eventLoop: loop)
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
-            .channelInitializer { [self] channel in
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(
-                        ResponseCollector(exchange: self, secure: tls != nil))
+                    try channel.pipeline.syncOperations.addHandler(collector.value)
                 }
             }
         bootstrap.connect(host: target.host, port: target.port).whenComplete { [self] connected in
@@ -212,13 +258,28 @@ private final class Exchange: @unchecked Sendable {
                     channel.close(promise: nil)
                     return
                 }
-                self.channel = channel
-                timeout = loop.scheduleTask(in: requestTimeout) { [self] in
-                    complete(.failure(.unknown(UnknownOutcome(.timedOut, "no answer from \(host) in time"))))
-                }
-                written = true
-                for part in parts.dropLast() { channel.write(part, promise: nil) }
-                if let last = parts.last { channel.writeAndFlush(last, promise: nil) }
+                send(parts, on: channel, collector: collector.value, requestTimeout: requestTimeout)
+            }
+        }
+    }
+
+    /// Writes the request on `channel`, whose collector hands the answer to this exchange.
+    private func send(
+        _ parts: [HTTPClientRequestPart], on channel: any Channel, collector: ResponseCollector,
+        requestTimeout: TimeAmount
+    ) {
+        self.channel = channel
+        self.collector = collector
+        timeout = loop.scheduleTask(in: requestTimeout) { [self] in
+            complete(.failure(.unknown(UnknownOutcome(.timedOut, "no answer from \(host) in time"))))
+        }
+        written = true
+        for part in parts.dropLast() { channel.write(part, promise: nil) }
+        if let last = parts.last {
+            if LatencyTrace.isEnabled, let key = traceKey {
+                channel.writeAndFlush(last).whenSuccess { LatencyTrace.mark(.requestWritten, key) }
+            } else {
+                channel.writeAndFlush(last, promise: nil)
             }
         }
     }
@@ -249,12 +310,19 @@ private final class Exchange: @unchecked Sendable {
         complete(.failure(.unknown(UnknownOutcome(reason, message))))
     }
 
-    func complete(_ outcome: Outcome) {
+    /// Completes once; `keepAlive`: the answer came whole on a connection that may carry the next
+    /// request, which goes back to the idle ones instead of closing.
+    func complete(_ outcome: Outcome, keepAlive: Bool = false) {
         loop.preconditionInEventLoop()
         guard !completed else { return }
         completed = true
         timeout?.cancel()
-        channel?.close(promise: nil)
+        collector?.release(self)
+        if keepAlive, let channel, let collector {
+            idle.put(channel, collector: collector, key: key)
+        } else {
+            channel?.close(promise: nil)
+        }
         promise.succeed(outcome)
     }
 
@@ -265,22 +333,46 @@ private final class Exchange: @unchecked Sendable {
     }
 }
 
-/// Collects the answer's head and body and hands the whole answer to its exchange.
-private final class ResponseCollector: ChannelInboundHandler {
+/// Collects the answer's head and body and hands the whole answer to the connection's current
+/// exchange. Between exchanges the connection is idle: anything the server sends or does then
+/// (bytes, an error, closing) ends it, and it leaves the idle ones.
+final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private let exchange: Exchange
+    private var exchange: Exchange?
     private let secure: Bool
+    private let idle: IdleConnections
     private var handshakeCompleted = false
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
+    private var closed = false
 
-    init(exchange: Exchange, secure: Bool) {
+    fileprivate init(exchange: Exchange, secure: Bool, idle: IdleConnections) {
         self.exchange = exchange
         self.secure = secure
+        self.idle = idle
+    }
+
+    /// Makes `exchange` the one the next answer goes to; false when the connection ended.
+    fileprivate func adopt(_ exchange: Exchange) -> Bool {
+        guard !closed, self.exchange == nil else { return false }
+        self.exchange = exchange
+        return true
+    }
+
+    /// The exchange completed: the connection is idle or closing.
+    fileprivate func release(_ exchange: Exchange) {
+        if self.exchange === exchange { self.exchange = nil }
+        head = nil
+        body = []
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange else {
+            // An idle connection carries no answer: whatever came, it is not reused.
+            context.close(promise: nil)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
@@ -292,9 +384,11 @@ private final class ResponseCollector: ChannelInboundHandler {
             body.append(contentsOf: buffer.readableBytesView)
         case .end:
             guard let head else { return }
+            if let key = exchange.traceKey { LatencyTrace.mark(.answerRead, key) }
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
-            exchange.complete(.success(HTTPAnswer(status: Int(head.status.code), headers: headers, body: body)))
+            let answer = HTTPAnswer(status: Int(head.status.code), headers: headers, body: body)
+            exchange.complete(.success(answer), keepAlive: head.isKeepAlive && !closed)
         }
     }
 
@@ -304,6 +398,10 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let exchange else {
+            context.close(promise: nil)
+            return
+        }
         if secure, !handshakeCompleted {
             exchange.handshakeFailed(error)
         } else if error is HTTPParserError {
@@ -315,10 +413,14 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if secure, !handshakeCompleted {
-            exchange.handshakeFailed(ChannelError.eof)
-        } else {
-            exchange.lost("closed before the whole answer came")
+        closed = true
+        idle.remove(context.channel)
+        if let exchange {
+            if secure, !handshakeCompleted {
+                exchange.handshakeFailed(ChannelError.eof)
+            } else {
+                exchange.lost("closed before the whole answer came")
+            }
         }
         context.fireChannelInactive()
     }

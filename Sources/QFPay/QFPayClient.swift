@@ -1,3 +1,4 @@
+import LatencyTrace
 import Logging
 
 /// The QFPay open API client: payment, query, refund, close and the reconciliation download.
@@ -12,6 +13,9 @@ public final class QFPayClient: Sendable {
     public let configuration: QFPayConfiguration
     /// The rate budget this client draws from; share one per merchant across clients and lanes.
     public let budget: RequestBudget
+    /// The executor of the event loop the client's exchanges run on: a task that prefers it
+    /// calls the client without hopping between Swift's pool and the loop.
+    public let taskExecutor: EventLoopTaskExecutor
     private let transport: HTTPTransport
     private let logger: Logger
     private let observer: (@Sendable (GatewayExchange) -> Void)?
@@ -29,6 +33,7 @@ public final class QFPayClient: Sendable {
         self.budget = budget
         self.transport = HTTPTransport(
             connectTimeout: configuration.connectTimeout, requestTimeout: configuration.requestTimeout)
+        self.taskExecutor = EventLoopTaskExecutor()
         self.logger = logger
         self.observer = observer
     }
@@ -265,6 +270,7 @@ public final class QFPayClient: Sendable {
             if Task.isCancelled {
                 return .failure(.notSent(QFPayError(.cancelled, "cancelled before sending \(path)")))
             }
+            LatencyTrace.mark(.requestSigned, parameters["out_trade_no"] ?? path)
             let result = await transport.send(request)
             guard case .success(let answer) = result, answer.status == 429 else { return result }
             guard attempt < policy.maxAttempts else { break }

@@ -26,6 +26,7 @@ public final class SandboxServer: Sendable {
     private let rateLimiter: RateLimiter?
     private let logger: Logger
     private let running = Mutex<Running>(Running())
+    private let requestObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     private struct Running {
         var serverChannel: (any Channel)?
@@ -122,6 +123,12 @@ public final class SandboxServer: Sendable {
         for connection in connections { try? await connection.close() }
     }
 
+    /// Calls `observer` with the path of each request as the sandbox answers it, on the event
+    /// loop that read it (after any injected delay): the gateway's side of a benchmark's timing.
+    public func observeRequests(_ observer: @escaping @Sendable (_ path: String) -> Void) {
+        requestObserver.withLock { $0 = observer }
+    }
+
     private func track(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         running.withLock { $0.connections[id] = channel }
@@ -198,6 +205,7 @@ public final class SandboxServer: Sendable {
 
     /// The answer to one request after its faults; `nil` drops the connection.
     private func answer(_ request: GatewayRequest, fault: SandboxFault?) -> (GatewayResponse, String?)? {
+        requestObserver.withLock { $0 }?(request.path)
         var fault = fault
         if SandboxGateway.apiPaths.contains(request.path), let rateLimiter, !rateLimiter.admit() {
             fault = .tooManyRequests

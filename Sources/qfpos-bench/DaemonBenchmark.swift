@@ -123,7 +123,11 @@ struct DaemonBench: Sendable {
     let notifyPath: String
     private let notifyDescriptor: Int32
 
-    init(baseURL: String, extraYAML: String = "") throws {
+    /// - Parameters:
+    ///   - lanes: the `lanes:` section (16 lanes without devices by default).
+    ///   - logLevel: the daemon's `log.level`.
+    ///   - extraYAML: more sections (the monitoring benchmark's `metrics:` and `status_page:`).
+    init(baseURL: String, lanes: String? = nil, logLevel: String = "warning", extraYAML: String = "") throws {
         var template = Array("/tmp/qfpos-bench-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed") }
         directory = String(cString: made)
@@ -143,8 +147,7 @@ struct DaemonBench: Sendable {
               requests_per_minute: 60000000
             shop:
               name: Bench
-            lanes:
-              ids: [\((0..<16).map { "l\($0)" }.joined(separator: ", "))]
+            \(lanes ?? "lanes:\n  ids: [\((0..<16).map { "l\($0)" }.joined(separator: ", "))]")
             payments:
               poll_interval_seconds: "0.05-0.1"
             journal:
@@ -152,7 +155,7 @@ struct DaemonBench: Sendable {
             control:
               socket_path: \(socketPath)
             log:
-              level: warning
+              level: \(logLevel)
             \(extraYAML)
             """
         try yaml.write(toFile: directory + "/qfposd.yaml", atomically: false, encoding: .utf8)
@@ -168,14 +171,15 @@ struct DaemonBench: Sendable {
         }
     }
 
-    /// Starts the `qfposd` next to this executable.
-    func spawn() throws -> pid_t {
+    /// Starts the `qfposd` next to this executable, with `environment` added to its own.
+    func spawn(environment: [String] = []) throws -> pid_t {
         let executable =
             URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
             .deletingLastPathComponent().appendingPathComponent("qfposd").path
         return try spawnDaemon(
             [executable, "--config", directory + "/qfposd.yaml"],
-            environment: ["NOTIFY_SOCKET=\(notifyPath)", "PATH=/usr/bin:/bin"], stderrPath: directory + "/qfposd.log",
+            environment: ["NOTIFY_SOCKET=\(notifyPath)", "PATH=/usr/bin:/bin"] + environment,
+            stderrPath: directory + "/qfposd.log",
             keepStandardOutput: true)
     }
 

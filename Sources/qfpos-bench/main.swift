@@ -12,4 +12,5 @@ if wanted("scanner") { try await runScannerBenchmark() }
 if wanted("pipeline") { try await runPipelineBenchmark() }
 if wanted("daemon") { try await runDaemonBenchmark() }
 if wanted("daemon-monitoring") { try await runDaemonBenchmark(monitoring: true) }
+if wanted("latency") { try await runLatencyBenchmark() }
 if wanted("client-memory") { try await runClientMemoryBenchmark() }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BuildVersion
 import Dispatch
 import Foundation
+import LatencyTrace
 import Logging
 import NIOCore
 import QFPOSDaemon
@@ -65,6 +66,7 @@ struct QFPOSD: ParsableCommand {
         }
         let daemon = startup.daemon
         let signals = SignalCommands(daemon: daemon)
+        defer { LatencyTrace.write() }
         try await daemon.run()
         withExtendedLifetime(signals) {}
     }

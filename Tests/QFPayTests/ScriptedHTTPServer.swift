@@ -4,13 +4,19 @@ import Foundation
     import Glibc
 #endif
 
-/// A real HTTP/1.1 server on 127.0.0.1 that answers each connection with the next scripted reply:
+/// A real HTTP/1.1 server on 127.0.0.1 that answers each request with the next scripted reply:
 /// the byte-level substitute for gateway misbehaviour the sandbox does not script (HTTP 429, a
-/// reply with no signature). It records every request it reads.
+/// reply with no signature, a kept-alive connection that drops). It records every request it
+/// reads, with the connection it came on; each connection is served by a thread of its own.
 final class ScriptedHTTPServer: @unchecked Sendable {
     enum Reply: Sendable {
-        /// An HTTP answer.
+        /// An HTTP answer, then the connection is closed (`Connection: close`).
         case answer(status: Int, headers: [String: String], body: [UInt8])
+        /// An HTTP answer that keeps the connection alive: the next request is read on it.
+        case keepAlive(status: Int, headers: [String: String], body: [UInt8])
+        /// An HTTP answer that says keep-alive, then the connection is closed, as a gateway closes
+        /// a connection it finds idle.
+        case keepAliveThenClose(status: Int, headers: [String: String], body: [UInt8])
         /// Close the connection after reading the request, without answering.
         case drop
         /// Read the request and never answer (until the server stops).
@@ -23,6 +29,8 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         /// Header names in lower case.
         let headers: [String: String]
         let body: [UInt8]
+        /// Which connection it came on: 0 for the first accepted, 1 for the next...
+        var connection = 0
     }
 
     let port: Int
@@ -33,6 +41,9 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private var recorded: [Request] = []
     private var hanging: [Int32] = []
     private var stopped = false
+    private var accepted = 0
+    /// Connections a thread serves now: shut down (their threads close them) on `stop()`.
+    private var serving: Set<Int32> = []
 
     /// Listens on a free port and answers with `replies` in turn, then with `fallback`.
     init(replies: [Reply], fallback: Reply = .answer(status: 500, headers: [:], body: [])) throws {
@@ -69,20 +80,24 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     /// The requests read so far.
     var requests: [Request] { lock.withLock { recorded } }
 
+    /// Connections accepted so far.
+    var connections: Int { lock.withLock { accepted } }
+
     /// Stops listening and closes hanging connections. The accept thread closes the listening
     /// socket itself when `shutdown` wakes it, so that its descriptor number cannot be reused by
     /// another test's socket while the thread still accepts on it.
     func stop() {
-        let (wasStopped, fds): (Bool, [Int32]) = lock.withLock {
+        let (wasStopped, fds, served): (Bool, [Int32], Set<Int32>) = lock.withLock {
             defer {
                 stopped = true
                 hanging = []
             }
-            return (stopped, hanging)
+            return (stopped, hanging, serving)
         }
         // Only once: after the first stop the descriptor number may belong to another socket.
         guard !wasStopped else { return }
         shutdown(listener, Int32(SHUT_RDWR))
+        for fd in served where !fds.contains(fd) { shutdown(fd, Int32(SHUT_RDWR)) }
         for fd in fds {
             shutdown(fd, Int32(SHUT_RDWR))
             close(fd)
@@ -101,36 +116,63 @@ final class ScriptedHTTPServer: @unchecked Sendable {
                 return
             }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)  // never inherited by processes other tests start
-            if lock.withLock({ stopped }) {
+            let number: Int? = lock.withLock {
+                if stopped { return nil }
+                serving.insert(connection)
+                defer { accepted += 1 }
+                return accepted
+            }
+            guard let number else {
                 close(connection)
                 return
             }
-            guard let request = readRequest(connection) else {
-                close(connection)
-                continue
-            }
+            Thread { [self] in
+                let hung = serve(connection, number: number)
+                // Out of `serving` before closing: the number may then name another socket.
+                lock.withLock { _ = serving.remove(connection) }
+                if !hung { close(connection) }
+            }.start()
+        }
+    }
+
+    /// Answers the requests of one connection until a reply ends it; true when it hangs (kept
+    /// open until `stop()`), false when the caller closes it.
+    private func serve(_ connection: Int32, number: Int) -> Bool {
+        while var request = readRequest(connection) {
+            request.connection = number
             let reply: Reply = lock.withLock {
                 recorded.append(request)
                 return replies.isEmpty ? fallback : replies.removeFirst()
             }
             switch reply {
             case .answer(let status, let headers, let body):
-                var head = "HTTP/1.1 \(status) Scripted\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-                for (name, value) in headers { head += "\(name): \(value)\r\n" }
-                writeAll(connection, Array((head + "\r\n").utf8) + body)
-                close(connection)
+                answer(connection, status: status, headers: headers, body: body, keepAlive: false)
+                return false
+            case .keepAlive(let status, let headers, let body):
+                answer(connection, status: status, headers: headers, body: body, keepAlive: true)
+            case .keepAliveThenClose(let status, let headers, let body):
+                answer(connection, status: status, headers: headers, body: body, keepAlive: true)
+                shutdown(connection, Int32(SHUT_RDWR))
+                return false
             case .drop:
                 shutdown(connection, Int32(SHUT_RDWR))
-                close(connection)
+                return false
             case .hang:
-                let closeNow: Bool = lock.withLock {
-                    if stopped { return true }
+                return lock.withLock {
+                    if stopped { return false }
                     hanging.append(connection)
-                    return false
+                    return true
                 }
-                if closeNow { close(connection) }
             }
         }
+        return false
+    }
+
+    private func answer(_ fd: Int32, status: Int, headers: [String: String], body: [UInt8], keepAlive: Bool) {
+        var head = "HTTP/1.1 \(status) Scripted\r\nContent-Length: \(body.count)\r\n"
+        head += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        writeAll(fd, Array((head + "\r\n").utf8) + body)
     }
 
     private func readRequest(_ fd: Int32) -> Request? {
@@ -194,5 +236,14 @@ extension ScriptedHTTPServer.Reply {
         let bytes = Array(body.utf8)
         let sign = signature ?? QFPaySigning.sign(bytes, key: key)
         return .answer(status: 200, headers: ["X-QF-SIGN": sign, "Content-Type": "application/json"], body: bytes)
+    }
+
+    /// A signed 200 answer that keeps the connection alive (`thenClose`: and closes it after).
+    static func signedKeepingAlive(_ body: String, thenClose: Bool = false) -> Self {
+        let bytes = Array(body.utf8)
+        let headers = ["X-QF-SIGN": QFPaySigning.sign(bytes, key: Fixtures.key), "Content-Type": "application/json"]
+        return thenClose
+            ? .keepAliveThenClose(status: 200, headers: headers, body: bytes)
+            : .keepAlive(status: 200, headers: headers, body: bytes)
     }
 }
