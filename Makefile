@@ -59,7 +59,6 @@ release-flags:
 
 # qfpos_<version>_<arch>.deb in .build/deb (scripts/build-deb.sh), from the release build, offline.
 deb: release
-	@$(call apt_install,$(BUILD_PACKAGES))
 	QFPOS_BIN="$$($(SWIFT) build -c release $(RELEASE_FLAGS) --show-bin-path)" bash scripts/build-deb.sh
 
 # Installs the package on this machine (root), checks it, and purges it (scripts/deb-test.sh).
