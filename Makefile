@@ -110,7 +110,7 @@ FUZZ_BUILD_PATH ?= .build-fuzz
 # Release (-O) for the long runs: AddressSanitizer and coverage at -Onone run 10 times slower.
 FUZZ_CONFIGURATION ?= release
 FUZZ_SECONDS ?= 60
-FUZZ_CI_SECONDS ?= 4
+FUZZ_CI_SECONDS ?= 3
 FUZZ_TARGETS := control serial-frame keyboard-wedge hid-pos printer-status qfpay-response notification \
 	yaml-config trade-bill escpos-preview
 

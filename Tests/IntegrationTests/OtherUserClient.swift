@@ -4,8 +4,8 @@ import Glibc
 import TestSupport
 
 /// A control client running as another uid (the tests run as root; `setpriv` drops to `uid`,
-/// keeping gid 0, which the test socket's group and directory admit). It sends each request
-/// line, reads one answer line for each, and returns the answers it got before the daemon
+/// keeping gid 0, which the test socket's group and directory admit). It sends the request
+/// lines, reads one answer line for each, and returns the answers it got before the daemon
 /// closed the connection.
 enum OtherUserClient {
     static func call(socket path: String, uid: UInt32, _ requests: [String]) async throws -> [JSONValue] {
@@ -13,22 +13,29 @@ enum OtherUserClient {
         // directory, which the daemon made 0750 itself.
         let socketDirectory = URL(fileURLWithPath: path).deletingLastPathComponent()
         chmod(socketDirectory.deletingLastPathComponent().path, 0o750)
+        // All requests first, then the answers: a refused connection is answered and closed at
+        // once, and its answer must still be read after a write that failed.
         let script = """
             import socket, sys
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             connection.settimeout(10)
             connection.connect(sys.argv[1])
-            stream = connection.makefile("rwb")
-            for line in sys.argv[2:]:
-                try:
-                    stream.write(line.encode() + b"\\n")
-                    stream.flush()
-                except OSError:
-                    break
-                answer = stream.readline()
-                if not answer:
-                    break
-                sys.stdout.write(answer.decode())
+            requests = sys.argv[2:]
+            try:
+                for line in requests:
+                    connection.sendall(line.encode() + b"\\n")
+            except OSError:
+                pass
+            stream = connection.makefile("rb")
+            answered = 0
+            try:
+                for answer in stream:
+                    sys.stdout.write(answer.decode())
+                    answered += 1
+                    if answered == len(requests):
+                        break
+            except OSError:
+                pass
             """
         let result = try await runToEnd(
             URL(fileURLWithPath: "/usr/bin/setpriv"),
