@@ -41,6 +41,9 @@ struct QFPOSD: ParsableCommand {
     func run() throws {
         // One event loop: the daemon's sockets (the till's connections, QFPay's HTTPS) are few.
         NIOSingletons.groupLoopCountSuggestion = 1
+        // Here, on the main thread before any other thread exists, so that every thread inherits
+        // the mask (the listing and the check keep Ctrl-C).
+        if !listDevices && !checkConfig { SignalCommands.holdSignals() }
         try runParkingMainThread { [self] in try await runDaemon() }
     }
 
@@ -65,7 +68,8 @@ struct QFPOSD: ParsableCommand {
             throw ExitCode(DaemonExitStatus.forStartFailure(error))
         }
         let daemon = startup.daemon
-        let signals = SignalCommands(daemon: daemon)
+        // Before daemon.run() sends READY: a stop that follows READY must reach a source.
+        let signals = await SignalCommands.install(daemon: daemon)
         defer { LatencyTrace.write() }
         try await daemon.run()
         withExtendedLifetime(signals) {}
@@ -85,24 +89,48 @@ private func runParkingMainThread(_ body: @escaping @Sendable () async throws ->
 }
 
 /// Turns SIGTERM and SIGINT into a drain and SIGHUP into a reload, through Dispatch signal
-/// sources (the signals are ignored so that only the sources see them).
+/// sources.
+///
+/// On Linux libdispatch reads a source's signal from a signalfd, which only sees a signal that
+/// stays pending because it is blocked; it also sets its own handler only when the manager thread
+/// registers the source, some time after `resume()`. So the signals are blocked in every thread
+/// from the start of `main` (`holdSignals`): one sent before the sources are registered waits,
+/// pending, for the signalfd. They are not ignored: ignoring a signal discards it if pending,
+/// and drops it on arrival if the main thread does not block it (the cause of a SIGTERM right
+/// after READY being lost). qfposd runs no child processes; one that did would have to reset the
+/// mask it passes on (`posix_spawnattr_setsigmask`).
 final class SignalCommands {
+    private static let commands: [(signal: Int32, command: Daemon.Command)] = [
+        (SIGTERM, .stop), (SIGINT, .stop), (SIGHUP, .reload),
+    ]
     private let sources: [any DispatchSourceSignal]
 
-    init(daemon: Daemon) {
-        // A parent may have started us with these blocked (posix_spawn passes its thread's
-        // mask on); systemd does not, but a blocked SIGTERM would make qfposd unstoppable.
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        for signalNumber in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&unblocked, signalNumber) }
-        pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
+    /// Blocks the signals in the calling thread, and so in every thread it goes on to create.
+    static func holdSignals() {
+        var held = sigset_t()
+        sigemptyset(&held)
+        for entry in commands { sigaddset(&held, entry.signal) }
+        pthread_sigmask(SIG_BLOCK, &held, nil)
+    }
+
+    /// Creates the sources and returns once libdispatch has registered them all, their signalfds
+    /// open: a signal sent after this returns, or held since `holdSignals`, reaches its source.
+    static func install(daemon: Daemon) async -> SignalCommands {
         let queue = DispatchQueue(label: "qfposd.signals")
-        sources = [(SIGTERM, Daemon.Command.stop), (SIGINT, .stop), (SIGHUP, .reload)].map { signalNumber, command in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { daemon.send(command) }
+        let registered = DispatchGroup()
+        let sources = commands.map { entry in
+            let source = DispatchSource.makeSignalSource(signal: entry.signal, queue: queue)
+            source.setEventHandler { daemon.send(entry.command) }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             return source
         }
+        await withCheckedContinuation { continuation in
+            registered.notify(queue: queue) { continuation.resume() }
+        }
+        return SignalCommands(sources: sources)
     }
+
+    private init(sources: [any DispatchSourceSignal]) { self.sources = sources }
 }
