@@ -196,8 +196,8 @@ import Testing
             defer { session.stop() }
             let (attachments, scans) = (session.attachments, session.scans)
             let wedge = FakeDevices.keyboard()
-            try testbed.add(wedge.description)
             try testbed.emulateEvdevGrab(on: wedge.node)
+            try testbed.add(wedge.description)
             for syspath in wedge.syspaths { testbed.uevent(syspath, action: "add") }
             guard case .attached(let device) = try await attachments.next() else {
                 Issue.record("expected an attach")
@@ -224,8 +224,8 @@ import Testing
             let session = try await ScannerHubSession(monitor: monitor, configuration: configuration, logger: logger)
             defer { session.stop() }
             let wedge = FakeDevices.keyboard()
-            try testbed.add(wedge.description)
             try testbed.emulateEvdevGrab(on: wedge.node)
+            try testbed.add(wedge.description)
             for syspath in wedge.syspaths { testbed.uevent(syspath, action: "add") }
             let serial = FakeDevices.cdcACMScanner()
             try testbed.plug(serial.description)

@@ -25,8 +25,8 @@ import Testing
     ) async throws -> [ScannerOutput] {
         try await UmockdevTestbed.withTestbed { testbed in
             let wedge = FakeDevices.keyboard()
-            try testbed.add(wedge.description)
             try testbed.emulateEvdevGrab(on: wedge.node)
+            try testbed.add(wedge.description)
             let inbox = Inbox<ScannerOutput>()
             let scanner = try KeyboardWedgeScanner(
                 path: wedge.node, deviceID: "wedge", settings: settings, logger: logger
@@ -96,8 +96,8 @@ import Testing
         let script = EvemuScript.typing("13456" + Self.wechatCode, layout: .us, pause: (index: 5, seconds: 4))
         let outputs = try await UmockdevTestbed.withTestbed { testbed in
             let wedge = FakeDevices.keyboard()
-            try testbed.add(wedge.description)
             try testbed.emulateEvdevGrab(on: wedge.node)
+            try testbed.add(wedge.description)
             let inbox = Inbox<ScannerOutput>()
             let scanner = try KeyboardWedgeScanner(
                 path: wedge.node, deviceID: "wedge", settings: Self.settings(timeout: 1_500), logger: logger
@@ -132,8 +132,8 @@ import Testing
     @Test func aScannerThatCannotBeGrabbedIsRefused() async throws {
         try await UmockdevTestbed.withTestbed { testbed in
             let wedge = FakeDevices.keyboard()
-            try testbed.add(wedge.description)
             try testbed.emulateEvdevGrab(on: wedge.node, failingWith: EBUSY)  // another process holds it
+            try testbed.add(wedge.description)
             let scanner = try KeyboardWedgeScanner(
                 path: wedge.node, deviceID: "wedge", settings: ScannerSettings(), logger: logger
             ) { _ in }

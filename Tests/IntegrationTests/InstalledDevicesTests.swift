@@ -75,8 +75,8 @@ import Testing
         /// Puts the devices in the testbed, as udev leaves them, with EVIOCGRAB answered on the
         /// keyboards' event nodes (and counted).
         func install(in testbed: UmockdevTestbed) throws {
-            for device in all { try testbed.add(device) }
             for device in [side, productScanner, keyboard] { try testbed.emulateEvdevGrab(on: device.node) }
+            for device in all { try testbed.add(device) }
         }
     }
 

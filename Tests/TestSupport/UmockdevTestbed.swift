@@ -49,8 +49,9 @@ public final class UmockdevTestbed: @unchecked Sendable {
     }
 
     /// Adds devices described in umockdev-record format (`P:`, `N:`, `E:`, `A:`, `L:`, `H:` lines,
-    /// a blank line between devices, parents before children). Returns nothing; the sysfs paths
-    /// are the `P:` lines prefixed with `/sys`.
+    /// a blank line between devices, parents before children). umockdev sends each device's `add`
+    /// uevent once it is set up, so a running monitor sees them at once. The sysfs paths are the
+    /// `P:` lines prefixed with `/sys`.
     public func add(_ description: String) throws {
         var error: UnsafeMutablePointer<GError>?
         guard umockdev_testbed_add_from_string(testbed, description, &error) != 0 else {
@@ -111,7 +112,15 @@ public final class UmockdevTestbed: @unchecked Sendable {
     /// Answers `EVIOCGRAB` on an emulated evdev node as the kernel does: 0 for a free device, or
     /// -1 with `errno` (EBUSY when another process holds the grab). Reads still come from the
     /// node's pty (`replayEvemuEvents`). `grabRequests(on:)` tells how often it was asked.
+    ///
+    /// Call it before the node is added: `add` announces the device, and a reader that opens the
+    /// node before this handler is attached is answered by umockdev's default handler, which
+    /// grants the grab without counting it. Throws for a node already in the testbed.
     public func emulateEvdevGrab(on node: String, failingWith errno: Int32 = 0) throws {
+        var status = stat()
+        guard lstat(rootDirectory + node, &status) != 0 else {
+            throw TestSupportError("emulateEvdevGrab(on: \(node)) must come before the node is added")
+        }
         try attach(IoctlHandling(grabErrno: errno), to: node)
     }
 
