@@ -110,7 +110,7 @@ FUZZ_BUILD_PATH ?= .build-fuzz
 # Release (-O) for the long runs: AddressSanitizer and coverage at -Onone run 10 times slower.
 FUZZ_CONFIGURATION ?= release
 FUZZ_SECONDS ?= 60
-FUZZ_CI_SECONDS ?= 3
+FUZZ_CI_SECONDS ?= 2
 FUZZ_TARGETS := control serial-frame keyboard-wedge hid-pos printer-status qfpay-response notification \
 	yaml-config trade-bill escpos-preview
 
@@ -127,7 +127,7 @@ fuzz-ci:
 	$(MAKE) --no-print-directory fuzz FUZZ_BUILD_PATH=.build FUZZ_CONFIGURATION=debug FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
 
 # `make soak`: SOAK_SALES sales through the built qfposd, killed with SIGKILL every SOAK_KILL_EVERY
-# (Tests/IntegrationTests/DaemonSoakTests.swift); `make test` runs it with 200 sales and 2 kills.
+# (Tests/IntegrationTests/DaemonSoakTests.swift); `make test` runs it with 120 sales and 2 kills.
 SOAK_SALES ?= 5000
 SOAK_KILL_EVERY ?= 100
 

@@ -12,11 +12,11 @@ import Testing
 /// scanners — scan and dynamic-QR sales, cancels and refunds from the till — while the sandbox
 /// injects faults on every endpoint and qfposd is killed with SIGKILL about every 100 sales and
 /// started again on the same journal. At the end the journal and the sandbox's ledger agree sale
-/// by sale. `make test` runs 200 sales (2 kills); `make soak` runs 5,000 (QFPOS_SOAK_SALES).
+/// by sale. `make test` runs 120 sales (2 kills); `make soak` runs 5,000 (QFPOS_SOAK_SALES).
 @Suite struct DaemonSoakTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let sales = environment["QFPOS_SOAK_SALES"].flatMap(Int.init) ?? 200
-    static let killEvery = environment["QFPOS_SOAK_KILL_EVERY"].flatMap(Int.init) ?? 80
+    static let sales = environment["QFPOS_SOAK_SALES"].flatMap(Int.init) ?? 120
+    static let killEvery = environment["QFPOS_SOAK_KILL_EVERY"].flatMap(Int.init) ?? 50
     /// Kills at every `killEvery` finished sales but the last.
     static var expectedKills: Int { (sales - 1) / killEvery }
     static let lanes = 4
