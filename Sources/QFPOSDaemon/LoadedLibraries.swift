@@ -18,26 +18,25 @@ public enum LoadedLibraries {
 
     /// Every library in a fixed order, each as it names itself where it can tell (libcrypto,
     /// SQLite, zlib, libqrencode), else from the file the loader mapped (libudev: its soname's
-    /// target `1.7.5`; libxkbcommon names only its ABI there, `0.0.0`).
-    public static var libraries: [Library] {
-        [
-            Library(name: "openssl", version: DigestAlgorithm.libraryVersion),
-            Library(name: "sqlite", version: Journal.sqliteVersion),
-            Library(name: "libudev", version: UdevLibrary.version),
-            Library(name: "libqrencode", version: QRCode.libraryVersion),
-            Library(name: "zlib", version: Deflate.libraryVersion),
-            Library(
-                name: "libxkbcommon", version: mappedVersion(of: "libxkbcommon", maps: readProcFile("/proc/self/maps"))),
-        ]
-    }
+    /// target `1.7.5`; libxkbcommon names only its ABI there, `0.0.0`). Read once, at first use:
+    /// the mappings do not change while qfposd runs (an upgrade replaces the files on disk, which
+    /// a later look would report instead), and `daemon.status` need not read /proc each time.
+    public static let libraries: [Library] = [
+        Library(name: "openssl", version: DigestAlgorithm.libraryVersion),
+        Library(name: "sqlite", version: Journal.sqliteVersion),
+        Library(name: "libudev", version: UdevLibrary.version),
+        Library(name: "libqrencode", version: QRCode.libraryVersion),
+        Library(name: "zlib", version: Deflate.libraryVersion),
+        Library(
+            name: "libxkbcommon", version: mappedVersion(of: "libxkbcommon", maps: readProcFile("/proc/self/maps"))),
+    ]
 
     /// `libraries` by name.
-    public static var versions: [String: String] {
-        Dictionary(uniqueKeysWithValues: libraries.map { ($0.name, $0.version) })
-    }
+    public static let versions: [String: String] = Dictionary(
+        uniqueKeysWithValues: libraries.map { ($0.name, $0.version) })
 
     /// `versions` as the JSON object of `daemon.status`'s `libraries`.
-    public static var json: JSONValue { .object(versions.mapValues(JSONValue.string)) }
+    public static let json: JSONValue = .object(versions.mapValues(JSONValue.string))
 
     /// A /proc file read to its end (they report a size of 0, so a read by size finds nothing).
     static func readProcFile(_ path: String) -> String {
