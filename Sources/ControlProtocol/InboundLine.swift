@@ -24,7 +24,7 @@ public enum InboundLine: Sendable, Hashable {
         }
         let value: JSONValue
         do {
-            value = try JSONCoding.decoder.decode(JSONValue.self, from: Data(text.utf8))
+            value = try JSONValue(parsing: text.utf8)
         } catch {
             return .rejected(.error(.parseError("the line is not valid JSON"), id: .null))
         }

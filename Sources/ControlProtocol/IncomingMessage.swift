@@ -9,7 +9,7 @@ public enum IncomingMessage: Sendable, Hashable {
     public static func parse(_ bytes: some Collection<UInt8>) throws(ControlProtocolError) -> IncomingMessage {
         let value: JSONValue
         do {
-            value = try JSONCoding.decoder.decode(JSONValue.self, from: Data(bytes))
+            value = try JSONValue(parsing: bytes)
         } catch {
             throw ControlProtocolError(.malformedMessage, "the daemon sent a line that is not JSON")
         }

@@ -110,10 +110,15 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
-    /// Converts any `Encodable` value (a result struct) into a `JSONValue`.
+    /// Converts any `Encodable` value (a result struct) into a `JSONValue`, as `JSONEncoder`
+    /// would write it (``JSONValueEncoder``).
     public init(encoding value: some Encodable) throws {
-        let data = try JSONCoding.encoder.encode(value)
-        self = try JSONCoding.decoder.decode(JSONValue.self, from: data)
+        self = try JSONValueEncoder().encode(value)
+    }
+
+    /// Parses one JSON text (``JSONParser``); throws ``JSONParser/Failure`` when it is not JSON.
+    public init(parsing bytes: some Collection<UInt8>) throws {
+        self = try JSONParser.parse(bytes)
     }
 
     /// Decodes this value as `T` (a params or result struct).

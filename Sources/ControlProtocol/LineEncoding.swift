@@ -2,23 +2,10 @@
 /// since JSON escapes control characters in strings) followed by `\n`.
 enum LineEncoding {
     static func line(for value: JSONValue) -> [UInt8] {
-        // Encoding a JSONValue cannot fail: it holds no non-finite numbers the encoder rejects,
-        // except a double that is NaN or infinite, which is written as null instead.
-        var bytes =
-            (try? JSONCoding.encoder.encode(value.replacingNonFiniteNumbers())).map(Array.init) ?? Array("null".utf8)
+        // A double that is NaN or infinite (which JSON cannot carry) is written as null.
+        var bytes = JSONWriter.bytes(of: value)
         bytes.append(UInt8(ascii: "\n"))
         return bytes
-    }
-}
-
-extension JSONValue {
-    fileprivate func replacingNonFiniteNumbers() -> JSONValue {
-        switch self {
-        case .double(let value) where !value.isFinite: .null
-        case .array(let elements): .array(elements.map { $0.replacingNonFiniteNumbers() })
-        case .object(let members): .object(members.mapValues { $0.replacingNonFiniteNumbers() })
-        default: self
-        }
     }
 }
 

@@ -221,15 +221,56 @@ public final class Journal: Sendable {
 
     /// Records a new sale (its creation entry, sequence 0) durably.
     public func create(_ order: SaleOrder, at: Date, status: SaleStatus) async throws {
-        let entry = Entry(
-            saleID: order.saleID, sequence: 0, at: at, event: nil, status: status, respcd: nil, syssn: nil,
-            paidAmount: 0, refundedAmount: 0)
-        try await commit(creations: [(order, at)], entries: [entry])
+        try await commit(creations: [(order, at)], entries: [Self.creationEntry(order, at: at, status: status)])
     }
 
     /// Appends entries durably; returns once they are committed.
     public func append(_ entries: [Entry]) async throws {
         try await commit(creations: [], entries: entries)
+    }
+
+    /// Records a new sale (when `order` is given: its row, created at its first entry's instant)
+    /// and `entries` in one transaction; returns once they are durable. A sale started with its
+    /// code records its creation and its scan at once.
+    public func record(creating order: SaleOrder?, _ entries: [Entry]) async throws {
+        try await commit(creations: Self.creations(order, entries), entries: entries)
+    }
+
+    /// ``record(creating:_:)`` on the caller's thread, when no other commit is running or
+    /// waiting: a sale alone does not pay two thread hops to the writer's queue and back. Returns
+    /// false, having written nothing, when the journal is busy; the caller then uses
+    /// ``record(creating:_:)``, and its entries join the next group commit. Blocks for one
+    /// durable transaction (`synchronous = FULL`).
+    public func recordIfIdle(creating order: SaleOrder?, _ entries: [Entry]) throws -> Bool {
+        let claimed = batching.withLock { state -> Bool in
+            guard !state.draining, state.queue.isEmpty else { return false }
+            state.draining = true
+            return true
+        }
+        guard claimed else { return false }
+        defer {
+            // Appends queued meanwhile found the journal draining: the writer takes them over.
+            let handOver = batching.withLock { state -> Bool in
+                if state.queue.isEmpty { state.draining = false }
+                return state.draining
+            }
+            if handOver { writer.async { self.drain() } }
+        }
+        do { try write(creations: Self.creations(order, entries), entries: entries) } catch {
+            throw PaymentsError(.journalWriteFailed, "journal append failed", underlying: error)
+        }
+        return true
+    }
+
+    private static func creations(_ order: SaleOrder?, _ entries: [Entry]) -> [(SaleOrder, Date)] {
+        guard let order else { return [] }
+        return [(order, entries.first?.at ?? Date())]
+    }
+
+    private static func creationEntry(_ order: SaleOrder, at: Date, status: SaleStatus) -> Entry {
+        Entry(
+            saleID: order.saleID, sequence: 0, at: at, event: nil, status: status, respcd: nil, syssn: nil,
+            paidAmount: 0, refundedAmount: 0)
     }
 
     private func commit(creations: [(SaleOrder, Date)], entries: [Entry]) async throws {
@@ -242,6 +283,18 @@ public final class Journal: Sendable {
             }
             if start { writer.async { self.drain() } }
         }
+    }
+
+    /// One transaction, counted and timed for the metrics.
+    private func write(creations: [(SaleOrder, Date)], entries: [Entry]) throws {
+        let observer = commitObserver.withLock { $0 }
+        let started = ContinuousClock.now
+        try pool.write { db in
+            for (order, at) in creations { try Self.insert(order, at: at, db) }
+            for entry in entries { try Self.insert(entry, db) }
+        }
+        commits.add(1, ordering: .relaxed)
+        observer?(started.duration(to: .now))
     }
 
     /// Closes the journal's connections once every append made before the call is done. SQLite
@@ -276,27 +329,14 @@ public final class Journal: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            let observer = commitObserver.withLock { $0 }
-            let started = ContinuousClock.now
             do {
-                try pool.write { db in
-                    for pending in batch {
-                        for (order, at) in pending.creations { try Self.insert(order, at: at, db) }
-                        for entry in pending.entries { try Self.insert(entry, db) }
-                    }
-                }
-                commits.add(1, ordering: .relaxed)
-                observer?(started.duration(to: .now))
+                try write(creations: batch.flatMap(\.creations), entries: batch.flatMap(\.entries))
                 for pending in batch { pending.continuation.resume() }
             } catch {
                 // One bad entry fails the whole round; retry each alone so the others still commit.
                 for pending in batch {
                     do {
-                        try pool.write { db in
-                            for (order, at) in pending.creations { try Self.insert(order, at: at, db) }
-                            for entry in pending.entries { try Self.insert(entry, db) }
-                        }
-                        commits.add(1, ordering: .relaxed)
+                        try write(creations: pending.creations, entries: pending.entries)
                         pending.continuation.resume()
                     } catch {
                         pending.continuation.resume(

@@ -131,6 +131,7 @@ public actor PaymentPipeline {
     private var laneWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var watchers: [UUID: (String?, (SaleSnapshot) -> Bool, CheckedContinuation<SaleSnapshot?, Never>)] = [:]
     private var subscribers: [UUID: AsyncStream<SaleSnapshot>.Continuation] = [:]
+    private var observers: [@Sendable (SaleSnapshot) -> Void] = []
     private var stopped = false
     private let orderNumbers = OrderNumberGenerator()
     private var accepting = true
@@ -156,6 +157,18 @@ public actor PaymentPipeline {
 
     private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
+    /// Calls `observer` with every sale update from now on, in order, on the pipeline's queue at
+    /// the moment of the update: the till's events leave without a hop through a stream and a
+    /// task. It must not block (it runs between a sale's steps).
+    public func observe(_ observer: @escaping @Sendable (SaleSnapshot) -> Void) {
+        observers.append(observer)
+    }
+
+    /// The pipeline's queue as a task executor: a task that prefers it (a scan from a lane's
+    /// scanner) enters the pipeline with one hop, to this queue, instead of two (Swift's pool, then
+    /// the queue).
+    public nonisolated var taskExecutor: any TaskExecutor { executor.taskExecutor }
+
     /// Starts a sale, or returns the existing one when the journal already has `request.orderID`
     /// with the same parameters. The same order id with other parameters is refused
     /// (`orderConflict`, naming the first field that differs). Every field QFPay would refuse is
@@ -166,7 +179,7 @@ public actor PaymentPipeline {
         if request.goodsName?.isEmpty == true { request.goodsName = nil }  // nil: the client's default name
         if let existing = try existingSale(request) { return existing }
         try Self.validate(request)
-        try validateCode(request)
+        let codePayType = try validateCode(request)
         try loadUnfinished()
         if recoveringLanes[request.lane, default: 0] > 0, !recoveryStarted {
             // The owner has not called recover(): the lane's unfinished sales come first anyway.
@@ -197,26 +210,61 @@ public actor PaymentPipeline {
             goodsName: request.goodsName)
         try gateway.validate(order)
         let machine = SaleStateMachine(order: order, createdAt: now, policy: configuration.policy)
-        let entry = Journal.Entry(
-            saleID: order.saleID, sequence: 0, at: now, event: nil, status: machine.status, respcd: nil, syssn: nil,
-            paidAmount: 0, refundedAmount: 0)
-        live[order.saleID] = LiveSale(machine: machine, sequence: 0, created: order)
+        var sale = LiveSale(machine: machine, sequence: 0, created: order)
+        var entries = [
+            Journal.Entry(
+                saleID: order.saleID, sequence: 0, at: now, event: nil, status: machine.status, respcd: nil,
+                syssn: nil, paidAmount: 0, refundedAmount: 0)
+        ]
+        // A code the till passed with the sale is its scan: the sale's creation and its scan are
+        // one journal commit, and the payment request follows it.
+        var scanAction: SaleStateMachine.Action?
+        if let code = request.authCode, let codePayType {
+            let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+            let event = scannedEvent(trimmed, payType: order.payType ?? codePayType, order: order)
+            scanAction = sale.machine.apply(event, at: now)
+            sale.authCode = trimmed
+            sale.sequence = 1
+            sale.writesInFlight = 1
+            entries.append(entry(of: sale.machine, sequence: 1, event: event, at: now))
+            LatencyTrace.mark(.saleMatched, order.outTradeNo)
+        }
+        live[order.saleID] = sale
         saleByOutTradeNo[order.outTradeNo] = order.saleID
-        if order.flow == .barcode { awaitingScan[order.lane] = order.saleID }
+        if order.flow == .barcode, scanAction == nil { awaitingScan[order.lane] = order.saleID }
         let written: Bool
-        do { written = try await write(entry, creating: order) } catch {
+        do { written = try await write(entries, creating: order) } catch {
             live[order.saleID] = nil
             saleByOutTradeNo[order.outTradeNo] = nil
             if awaitingScan[order.lane] == order.saleID { awaitingScan[order.lane] = nil }
             throw error
         }
         guard written else { throw PaymentsError(.stopped, "the pipeline stopped") }
-        publish(machine, at: now)
-        perform(machine.start(), for: order.saleID)
-        if let code = request.authCode, request.flow == .barcode {
-            try await provideScan(lane: request.lane, code: code)
+        if let scanAction {
+            LatencyTrace.mark(.scanDurable, order.outTradeNo)
+            live[order.saleID]?.committed(sale.machine, sequence: 1)
+            perform(scanAction, for: order.saleID)
+            publish(sale.machine, at: now)  // it never waited for a scan: its first state is the scanned one
+        } else {
+            publish(machine, at: now)
+            perform(machine.start(), for: order.saleID)
         }
-        return try snapshot(of: order.saleID) ?? SaleSnapshot(machine, updatedAt: now)
+        return try snapshot(of: order.saleID) ?? SaleSnapshot(sale.machine, updatedAt: now)
+    }
+
+    /// The journal's record of a scanned payment code: masked, hashed with the journal's key.
+    private func scannedEvent(_ trimmed: String, payType: PayType, order: SaleOrder) -> SaleEvent {
+        .scanned(
+            maskedCode: AuthCode.mask(trimmed),
+            codeHash: journal.scannedCodeHash.make(trimmed, outTradeNo: order.outTradeNo), payType: payType)
+    }
+
+    /// The journal entry that records `event`, which left the sale as `machine`.
+    private func entry(of machine: SaleStateMachine, sequence: Int, event: SaleEvent, at now: Date) -> Journal.Entry {
+        Journal.Entry(
+            saleID: machine.order.saleID, sequence: sequence, at: now, event: event, status: machine.status,
+            respcd: machine.lastRespcd, syssn: machine.syssn, paidAmount: machine.paidAmount,
+            refundedAmount: machine.refundedAmount)
     }
 
     /// The sale with `request.orderID`, when there is one and the request is the same; throws
@@ -259,10 +307,12 @@ public actor PaymentPipeline {
     }
 
     /// A code the till passes with `startSale` must be a payment code, before the sale exists.
-    private func validateCode(_ request: SaleRequest) throws {
-        guard let code = request.authCode, request.flow == .barcode else { return }
+    /// - Returns: the wallet the code names, when there is a code.
+    @discardableResult
+    private func validateCode(_ request: SaleRequest) throws -> PayType? {
+        guard let code = request.authCode, request.flow == .barcode else { return nil }
         switch configuration.classifier.classify(code.trimmingCharacters(in: .whitespacesAndNewlines)) {
-        case .payment: return
+        case .payment(_, let payType): return payType
         case .productBarcode(let symbology):
             throw PaymentsError(
                 .invalidRequest, "auth_code is a product barcode (\(symbology)), not a payment code",
@@ -296,10 +346,7 @@ public actor PaymentPipeline {
         live[saleID] = sale
         awaitingScan[lane] = nil
         LatencyTrace.mark(.saleMatched, sale.machine.order.outTradeNo)
-        let event = SaleEvent.scanned(
-            maskedCode: AuthCode.mask(trimmed),
-            codeHash: journal.scannedCodeHash.make(trimmed, outTradeNo: sale.machine.order.outTradeNo),
-            payType: payType)
+        let event = scannedEvent(trimmed, payType: payType, order: sale.machine.order)
         await handle(event, saleID: saleID)
         return try snapshot(of: saleID) ?? SaleSnapshot(sale.machine, updatedAt: configuration.clock.now())
     }
@@ -535,12 +582,9 @@ public actor PaymentPipeline {
                 "journal": "\(action.journal ? "seq \(sale.sequence)" : "no")",
             ])
         if action.journal {
-            let entry = Journal.Entry(
-                saleID: saleID, sequence: sale.sequence, at: now, event: event, status: sale.machine.status,
-                respcd: sale.machine.lastRespcd, syssn: sale.machine.syssn, paidAmount: sale.machine.paidAmount,
-                refundedAmount: sale.machine.refundedAmount)
             do {
-                guard try await write(entry, creating: nil) else { return }
+                guard try await write([entry(of: sale.machine, sequence: sale.sequence, event: event, at: now)])
+                else { return }
             } catch {
                 journalAppendFailed(error, saleID: saleID)
                 return
@@ -579,22 +623,27 @@ public actor PaymentPipeline {
         configuration.journalFailed?(failure)
     }
 
+    /// Transactions the pipeline's journal has committed since it was opened.
+    public var journalCommitCount: Int { journal.commitCount }
+
     /// Whether a journal append failed (the pipeline then stopped).
     public var journalFailed: Bool { journalBroken }
 
-    /// Writes one entry with the crash points around it. False when the pipeline stopped.
-    private func write(_ entry: Journal.Entry, creating order: SaleOrder?) async throws -> Bool {
-        let kind = entry.event?.kind ?? "created"
-        if crash(CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: kind, phase: .beforeWrite)) {
-            return false
+    /// Writes entries (with the sale's row first when `order` is given) in one transaction, with
+    /// the crash points around each. False when the pipeline stopped. When no other input waits
+    /// for the pipeline and the journal is idle, the commit runs here, on the pipeline's queue: a
+    /// sale alone waits for its fsync and nothing else; otherwise its entries join the writer's
+    /// next group commit.
+    private func write(_ entries: [Journal.Entry], creating order: SaleOrder? = nil) async throws -> Bool {
+        func point(_ entry: Journal.Entry, _ phase: CrashPoint.Phase) -> CrashPoint {
+            CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: entry.event?.kind ?? "created", phase: phase)
         }
-        if let order {
-            try await journal.create(order, at: entry.at, status: entry.status)
-        } else {
-            try await journal.append([entry])
-        }
+        for entry in entries where crash(point(entry, .beforeWrite)) { return false }
+        let committedHere = try executor.isAlone && journal.recordIfIdle(creating: order, entries)
+        if !committedHere { try await journal.record(creating: order, entries) }
         if stopped { return false }
-        return !crash(CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: kind, phase: .afterWrite))
+        for entry in entries where crash(point(entry, .afterWrite)) { return false }
+        return true
     }
 
     /// The latency trace's marks of a scan and a payment answer made durable.
@@ -777,6 +826,7 @@ public actor PaymentPipeline {
 
     private func publish(_ machine: SaleStateMachine, at now: Date) {
         let snapshot = SaleSnapshot(machine, updatedAt: now)
+        for observer in observers { observer(snapshot) }
         for (_, subscriber) in subscribers { subscriber.yield(snapshot) }
         for (id, watcher) in watchers where watcher.0 == snapshot.saleID && watcher.1(snapshot) {
             watchers[id] = nil

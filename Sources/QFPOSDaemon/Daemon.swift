@@ -118,17 +118,25 @@ public final class Daemon: Sendable {
                 }
             }
             if let sales {
-                group.addTask {
-                    // STATUS= follows the sales, at most once a second (it counts pending sales).
-                    var lastStatus = ContinuousClock.now - .seconds(2)
-                    for await sale in sales.saleUpdates() {
-                        self.monitoring?.saleUpdated(sale)
-                        self.events.publish(
-                            EventNotification(method: EventName.saleUpdated, params: try JSONValue(encoding: sale)))
-                        if sale.isFinal { LatencyTrace.mark(.eventSent, sale.outTradeNo ?? sale.saleID) }
-                        if self.notifier.socketPath != nil, lastStatus.duration(to: .now) > .seconds(1) {
-                            lastStatus = .now
-                            try? self.notifier.status(await self.statusLine())
+                // Each sale change is published from the pipeline's queue as it happens: the event
+                // reaches the subscribers' connections without a stream or a task between.
+                let saleChanged = Atomic<Bool>(false)
+                await sales.observeSales { sale in
+                    self.monitoring?.saleUpdated(sale)
+                    if let params = try? JSONValue(encoding: sale) {
+                        self.events.publish(EventNotification(method: EventName.saleUpdated, params: params))
+                    }
+                    if sale.isFinal { LatencyTrace.mark(.eventSent, sale.outTradeNo ?? sale.saleID) }
+                    saleChanged.store(true, ordering: .relaxed)
+                }
+                if notifier.socketPath != nil {
+                    group.addTask {
+                        // STATUS= follows the sales, at most once a second (it counts pending sales).
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .seconds(1))
+                            if saleChanged.exchange(false, ordering: .relaxed) {
+                                try? self.notifier.status(await self.statusLine())
+                            }
                         }
                     }
                 }

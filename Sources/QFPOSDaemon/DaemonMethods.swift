@@ -87,7 +87,10 @@ enum DaemonMethods {
             guard date.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil else {
                 throw RPCError.invalidParams("date must be YYYY-MM-DD", reason: .wrongType, field: "date")
             }
-            return try await requireSales(sales).reconcile(date: date)
+            // Off the connection's event loop: parsing a day's bill takes a while.
+            return try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                try await requireSales(sales).reconcile(date: date)
+            }
         }
         router.register(MethodName.scanSimulate) { params, context in
             let reader = try ParamsReader(params, allowed: ["lane", "code"])

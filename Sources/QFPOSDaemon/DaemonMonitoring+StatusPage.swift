@@ -36,7 +36,7 @@ extension DaemonMonitoring {
             }
         }
         let exchange = lastExchangeSeen
-        let remaining = await parts.budget?.remaining
+        let remaining = parts.budget?.remaining
         let gateway = StatusSnapshot.Gateway(
             environment: configuration.gateway.environment, baseURL: configuration.gateway.baseURL,
             lastAnswer: exchange.map(Self.describe), lastAnswerAt: exchange?.finishedAt,

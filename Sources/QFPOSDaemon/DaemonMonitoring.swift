@@ -172,7 +172,7 @@ public final class DaemonMonitoring: StatusSource {
                     DaemonMetrics.PrinterState(lane: $0.lane, state: $0.state, queuedJobs: $0.queuedJobs)
                 })
         }
-        if let budget = parts.budget { metrics.setBudget(await budget.remaining) }
+        if let budget = parts.budget { metrics.setBudget(budget.remaining) }
         if let state = parts.daemonState?() { metrics.setControlConnections(state.connections) }
         if let journal = parts.journal {
             if let attention = try? journal.summaries(statuses: [.needsAttention]) {

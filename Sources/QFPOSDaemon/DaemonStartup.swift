@@ -174,7 +174,7 @@ public struct DaemonServices: Sendable {
                     underlying: error)
             }
         }
-        devices.routeScans { lane, code in
+        devices.routeScans(on: pipeline.taskExecutor) { lane, code in
             do {
                 _ = try await pipeline.provideScan(lane: lane, code: code)
             } catch {

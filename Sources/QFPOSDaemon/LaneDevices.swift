@@ -19,7 +19,13 @@ public final class LaneDevices: DevicesPort {
     }
 
     private let logger: Logger
-    private let scanTarget: Mutex<(@Sendable (String, String) async -> Void)?> = Mutex(nil)
+    private let scanTarget: Mutex<ScanTarget?> = Mutex(nil)
+
+    /// Where scans go, and the executor their task starts on.
+    private struct ScanTarget: Sendable {
+        var executor: (any TaskExecutor)?
+        var deliver: @Sendable (String, String) async -> Void
+    }
     private let events: AsyncStream<EventNotification>
     private let eventContinuation: AsyncStream<EventNotification>.Continuation
     private let state = Mutex(Running())
@@ -31,9 +37,13 @@ public final class LaneDevices: DevicesPort {
         start(configuration)
     }
 
-    /// Where scans go: `(lane, code)`; set once the payment pipeline exists.
-    public func routeScans(to target: @escaping @Sendable (_ lane: String, _ code: String) async -> Void) {
-        scanTarget.withLock { $0 = target }
+    /// Where scans go: `(lane, code)`; set once the payment pipeline exists. Each scan's task
+    /// starts on `executor` (the pipeline's queue: one hop from the scanner's queue, not two).
+    public func routeScans(
+        on executor: (any TaskExecutor)? = nil,
+        to target: @escaping @Sendable (_ lane: String, _ code: String) async -> Void
+    ) {
+        scanTarget.withLock { $0 = ScanTarget(executor: executor, deliver: target) }
     }
 
     /// Publishes an event through this port's stream (printer status from ``LanePrinter``).
@@ -214,7 +224,7 @@ public final class LaneDevices: DevicesPort {
         // The sale first: the event and the log line are written while the scan is on its way.
         if let lane, let target = scanTarget.withLock({ $0 }) {
             let code = scan.text
-            Task { await target(lane, code) }
+            Task(executorPreference: target.executor) { await target.deliver(lane, code) }
         }
         var params: [String: JSONValue] = [
             "code": .string(scan.maskedText), "device": .string(scan.source.deviceID),

@@ -90,15 +90,8 @@ public final class PipelineSalesPort: SalesPort {
         try await translating { Self.info(try await pipeline.provideScan(lane: lane, code: code)) }
     }
 
-    public func saleUpdates() -> AsyncStream<SaleInfo> {
-        let pipeline = self.pipeline
-        return AsyncStream { continuation in
-            let task = Task {
-                for await snapshot in await pipeline.updates() { continuation.yield(Self.info(snapshot)) }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+    public func observeSales(_ observer: @escaping @Sendable (SaleInfo) -> Void) async {
+        await pipeline.observe { observer(Self.info($0)) }
     }
 
     public func pendingCount() async -> Int {

@@ -42,8 +42,9 @@ public protocol SalesPort: Sendable {
     func reconcile(date: String) async throws -> JSONValue
     /// A code from a lane's scanner (or `scan.simulate`): given to the sale awaiting it.
     func provideScan(lane: String, code: String) async throws -> SaleInfo?
-    /// Every sale change, in order.
-    func saleUpdates() -> AsyncStream<SaleInfo>
+    /// Calls `observer` with every sale change from now on, in order, as it happens (on the
+    /// payment pipeline's queue: it must not block).
+    func observeSales(_ observer: @escaping @Sendable (SaleInfo) -> Void) async
     /// Sales not yet final.
     func pendingCount() async -> Int
     /// Stops taking new sales and waits until in-flight steps are journaled.

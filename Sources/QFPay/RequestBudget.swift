@@ -1,7 +1,11 @@
+import Synchronization
+
 /// QFPay's published rate limits for one merchant (100 requests a second, 400 a minute), shared
 /// by every lane and client that talks for that merchant. Waiting requests are served by priority
-/// (new payments before follow-ups before polls), then in arrival order.
-public actor RequestBudget {
+/// (new payments before follow-ups before polls), then in arrival order. A request that fits the
+/// budget takes it under a lock, on the caller's thread: a payment does not hop to another
+/// executor and back before it is written.
+public final class RequestBudget: Sendable {
     /// Which waiting request goes first when the budget is spent.
     public enum Priority: Int, Sendable, Hashable, Comparable, CaseIterable {
         /// Status polls (`query` while a payment is pending).
@@ -20,20 +24,24 @@ public actor RequestBudget {
         let continuation: CheckedContinuation<Void, any Error>
     }
 
+    private struct State {
+        var sent: [Duration] = []
+        var waiters: [Waiter] = []
+        var nextID: UInt64 = 0
+        var pumping = false
+    }
+
     /// Requests allowed in any one second.
-    public nonisolated let requestsPerSecond: Int
+    public let requestsPerSecond: Int
     /// Requests allowed in any one minute.
-    public nonisolated let requestsPerMinute: Int
+    public let requestsPerMinute: Int
 
     private let now: @Sendable () -> Duration
     private let sleep: @Sendable (Duration) async throws -> Void
-    private var sent: [Duration] = []
-    private var waiters: [Waiter] = []
-    private var nextID: UInt64 = 0
-    private var pumping = false
+    private let state = Mutex(State())
 
     /// A budget on the continuous clock.
-    public init(requestsPerSecond: Int = 100, requestsPerMinute: Int = 400) {
+    public convenience init(requestsPerSecond: Int = 100, requestsPerMinute: Int = 400) {
         self.init(requestsPerSecond: requestsPerSecond, requestsPerMinute: requestsPerMinute, clock: ContinuousClock())
     }
 
@@ -47,12 +55,15 @@ public actor RequestBudget {
     }
 
     /// Requests waiting for the budget.
-    public var waitingCount: Int { waiters.count }
+    public var waitingCount: Int { state.withLock { $0.waiters.count } }
 
     /// Requests counted in the last minute.
     public var recentCount: Int {
-        prune(now())
-        return sent.count
+        let time = now()
+        return state.withLock { state in
+            Self.prune(&state.sent, time)
+            return state.sent.count
+        }
     }
 
     /// Requests that may still be sent now in each window (metrics, the status page).
@@ -64,10 +75,12 @@ public actor RequestBudget {
     /// What is left of the budget at this instant.
     public var remaining: Remaining {
         let time = now()
-        prune(time)
-        let lastSecond = sent.lazy.filter { $0 > time - .seconds(1) }.count
-        return Remaining(
-            second: max(0, requestsPerSecond - lastSecond), minute: max(0, requestsPerMinute - sent.count))
+        return state.withLock { state in
+            Self.prune(&state.sent, time)
+            let lastSecond = state.sent.lazy.filter { $0 > time - .seconds(1) }.count
+            return Remaining(
+                second: max(0, requestsPerSecond - lastSecond), minute: max(0, requestsPerMinute - state.sent.count))
+        }
     }
 
     /// Waits until a request may be sent, and counts it. Throws `CancellationError` when the task
@@ -75,59 +88,81 @@ public actor RequestBudget {
     public func acquire(_ priority: Priority) async throws {
         try Task.checkCancellation()
         let time = now()
-        if waiters.isEmpty, delay(at: time) == nil {
-            sent.append(time)
-            return
+        let taken = state.withLock { state -> Bool in
+            guard state.waiters.isEmpty, delay(&state, at: time) == nil else { return false }
+            state.sent.append(time)
+            return true
         }
-        nextID += 1
-        let id = nextID
+        if taken { return }
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                waiters.append(Waiter(id: id, priority: priority, continuation: continuation))
-                if !pumping {
-                    pumping = true
-                    Task { await self.pump() }
+                let startPump = state.withLock { state -> Bool in
+                    state.waiters.append(Waiter(id: id, priority: priority, continuation: continuation))
+                    defer { state.pumping = true }
+                    return !state.pumping
                 }
+                if startPump { Task { await self.pump() } }
             }
         } onCancel: {
-            Task { await self.cancelWaiter(id) }
+            cancelWaiter(id)
         }
     }
 
     private func cancelWaiter(_ id: UInt64) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: CancellationError())
     }
 
+    /// Serves the waiters, best priority first, as the windows allow; one pump at a time.
     private func pump() async {
-        while !waiters.isEmpty {
-            let time = now()
-            if let wait = delay(at: time) {
-                try? await sleep(wait)
-                continue
-            }
-            var best = 0
-            for index in waiters.indices.dropFirst() where waiters[index].priority > waiters[best].priority {
-                best = index
-            }
-            sent.append(time)
-            waiters.remove(at: best).continuation.resume()
+        enum Step {
+            case wait(Duration)
+            case serve(Waiter)
+            case done
         }
-        pumping = false
+        while true {
+            let time = now()
+            let step = state.withLock { state -> Step in
+                if state.waiters.isEmpty {
+                    state.pumping = false
+                    return .done
+                }
+                if let wait = delay(&state, at: time) { return .wait(wait) }
+                var best = 0
+                for index in state.waiters.indices.dropFirst()
+                where state.waiters[index].priority > state.waiters[best].priority {
+                    best = index
+                }
+                state.sent.append(time)
+                return .serve(state.waiters.remove(at: best))
+            }
+            switch step {
+            case .done: return
+            case .wait(let wait): try? await sleep(wait)
+            case .serve(let waiter): waiter.continuation.resume()
+            }
+        }
     }
 
     /// How long until one more request fits both windows, nil if it fits now.
-    private func delay(at time: Duration) -> Duration? {
-        prune(time)
+    private func delay(_ state: inout State, at time: Duration) -> Duration? {
+        Self.prune(&state.sent, time)
         var wait = Duration.zero
-        if sent.count >= requestsPerMinute {
-            wait = max(wait, sent[sent.count - requestsPerMinute] + .seconds(60) - time)
+        if state.sent.count >= requestsPerMinute {
+            wait = max(wait, state.sent[state.sent.count - requestsPerMinute] + .seconds(60) - time)
         }
-        let lastSecond = sent.lazy.filter { $0 > time - .seconds(1) }
+        let lastSecond = state.sent.lazy.filter { $0 > time - .seconds(1) }
         if lastSecond.count >= requestsPerSecond {
             let inWindow = Array(lastSecond)
             wait = max(wait, inWindow[inWindow.count - requestsPerSecond] + .seconds(1) - time)
@@ -135,7 +170,7 @@ public actor RequestBudget {
         return wait > .zero ? wait : nil
     }
 
-    private func prune(_ time: Duration) {
+    private static func prune(_ sent: inout [Duration], _ time: Duration) {
         let horizon = time - .seconds(60)
         if let keep = sent.firstIndex(where: { $0 > horizon }) {
             if keep > 0 { sent.removeFirst(keep) }

@@ -13,4 +13,5 @@ if wanted("pipeline") { try await runPipelineBenchmark() }
 if wanted("daemon") { try await runDaemonBenchmark() }
 if wanted("daemon-monitoring") { try await runDaemonBenchmark(monitoring: true) }
 if wanted("latency") { try await runLatencyBenchmark() }
+if wanted("control-coding") { try await runControlCodingBenchmark() }
 if wanted("client-memory") { try await runClientMemoryBenchmark() }

@@ -36,6 +36,20 @@ struct CrashRecoveryTests {
         }
     }
 
+    /// The till passes the code with `startSale`: the sale's creation and its scan are one
+    /// journal commit, so a stop lands before both or after both.
+    static func barcodeWithCode(_ scenario: SandboxScenario) -> Flow {
+        Flow(name: "barcode \(scenario), code passed with the sale") { pipeline, id in
+            do {
+                _ = try await pipeline.startSale(
+                    SaleRequest(
+                        orderID: id, amount: 1000, flow: .barcode, lane: id,
+                        authCode: scenario.authCode(serial: Int.random(in: 0..<99_999_999))))
+                _ = await pipeline.settled(id)
+            } catch {}
+        }
+    }
+
     static func qr(
         _ name: String, cancel: Bool = false,
         configure: @escaping @Sendable (inout SandboxConfiguration) -> Void = { _ in }
@@ -78,7 +92,9 @@ struct CrashRecoveryTests {
         barcode(.pendingCloseUnsupported(paidAfterQueries: 2)),
         cancelRacingThePayment(),
         barcode(.success),
+        barcodeWithCode(.success),
         barcode(.pendingThenPaid(queries: 2)),
+        barcodeWithCode(.pendingThenPaid(queries: 2)),
         barcode(.pendingForever),
         barcode(.declined(.insufficientBalance)),
         barcode(.paidOnCloseAttempt),

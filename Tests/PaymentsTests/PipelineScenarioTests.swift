@@ -33,6 +33,32 @@ struct PipelineScenarioTests {
         }
     }
 
+    @Test func aSaleStartedWithItsCodeJournalsItsCreationAndScanInOneCommit() async throws {
+        try await PipelineHarness.run { harness in
+            let pipeline = try harness.pipeline()
+            let journal = try harness.files.open()
+            let id = orderID()
+            let updates = await pipeline.updates()
+            let code = SandboxScenario.success.authCode(serial: Int.random(in: 0..<99_999_999))
+            _ = try await pipeline.startSale(
+                SaleRequest(orderID: id, amount: 1200, flow: .barcode, lane: "lane-\(id)", authCode: code))
+            let sale = try await pipeline.settledWithin(id)
+            #expect(sale.status == .paid)
+            let stored = try #require(try journal.sale(id: id))
+            #expect(stored.entries.map { $0.event?.kind ?? "created" } == ["created", "scanned", "payment-answered"])
+            // Three entries, two commits: the creation and the scan together, then the answer.
+            #expect(await pipeline.journalCommitCount == 2)
+            // It never waited for a scan, so the till never hears that it did.
+            var states: [SaleStatus] = []
+            for await update in updates {
+                states.append(update.status)
+                if update.status.isSettled { break }
+            }
+            #expect(!states.contains(.awaitingScan))
+            #expect(states.last == .paid)
+        }
+    }
+
     @Test(arguments: [
         SandboxScenario.pendingThenPaid(queries: 3), .enteringPasswordThenPaid(queries: 2),
         .slowNetworkThenPaid(queries: 1), .resultUnknownThenPaid(queries: 2),

@@ -5,8 +5,8 @@ import Testing
     @Test func requestsWithinTheBudgetGoAtOnce() async throws {
         let budget = RequestBudget(requestsPerSecond: 3, requestsPerMinute: 10, clock: ManualClock())
         for priority in RequestBudget.Priority.allCases { try await budget.acquire(priority) }
-        #expect(await budget.recentCount == 3)
-        #expect(await budget.waitingCount == 0)
+        #expect(budget.recentCount == 3)
+        #expect(budget.waitingCount == 0)
     }
 
     @Test func whenTheBudgetIsSpentPaymentsGoBeforePollsAndTheMinuteWindowHolds() async throws {
@@ -15,19 +15,19 @@ import Testing
         try await budget.acquire(.poll)
         try await budget.acquire(.poll)
         let poll = Task { try await budget.acquire(.poll) }
-        try await eventually { await budget.waitingCount == 1 }
+        try await eventually { budget.waitingCount == 1 }
         let payment = Task { try await budget.acquire(.payment) }
-        try await eventually { await budget.waitingCount == 2 && clock.sleeperCount == 1 }
+        try await eventually { budget.waitingCount == 2 && clock.sleeperCount == 1 }
 
         clock.advance(by: .seconds(1))
         try await payment.value
         // The third request of the minute went to the payment; the poll waits for the minute window.
         try await eventually { clock.sleeperCount == 1 }
-        #expect(await budget.waitingCount == 1)
+        #expect(budget.waitingCount == 1)
 
         clock.advance(by: .seconds(59))
         try await poll.value
-        #expect(await budget.waitingCount == 0)
+        #expect(budget.waitingCount == 0)
     }
 
     @Test func aCancelledWaiterLeavesTheQueue() async throws {
@@ -35,13 +35,13 @@ import Testing
         let budget = RequestBudget(requestsPerSecond: 1, requestsPerMinute: 100, clock: clock)
         try await budget.acquire(.payment)
         let waiter = Task { try await budget.acquire(.poll) }
-        try await eventually { await budget.waitingCount == 1 }
+        try await eventually { budget.waitingCount == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
-        #expect(await budget.waitingCount == 0)
+        #expect(budget.waitingCount == 0)
         clock.advance(by: .seconds(2))
         try await budget.acquire(.poll)
-        #expect(await budget.recentCount == 2)
+        #expect(budget.recentCount == 2)
     }
 }
 
@@ -52,14 +52,14 @@ extension RequestBudgetTests {
         try await budget.acquire(.payment)
         try await budget.acquire(.payment)
         let third = Task { try await budget.acquire(.payment) }
-        try await eventually { await budget.waitingCount == 1 && clock.sleeperCount == 1 }
+        try await eventually { budget.waitingCount == 1 && clock.sleeperCount == 1 }
         clock.advance(by: .milliseconds(999))
         // Still inside the second: the waiter sleeps on.
         try await eventually { clock.sleeperCount == 1 }
-        #expect(await budget.waitingCount == 1)
+        #expect(budget.waitingCount == 1)
         clock.advance(by: .milliseconds(1))
         try await third.value
-        #expect(await budget.recentCount == 3)
+        #expect(budget.recentCount == 3)
     }
 
     @Test func waitersOfOnePriorityAreServedInArrivalOrder() async throws {
@@ -74,7 +74,7 @@ extension RequestBudgetTests {
                     try await budget.acquire(.poll)
                     await order.append(index)
                 })
-            try await eventually { await budget.waitingCount == index + 1 }
+            try await eventually { budget.waitingCount == index + 1 }
         }
         for served in 1...3 {
             try await eventually { clock.sleeperCount == 1 }

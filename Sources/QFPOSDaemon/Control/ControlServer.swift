@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import NIOCore
 import NIOPosix
+import QFPay
 import Synchronization
 
 /// Serves the control protocol on a listening Unix socket (inherited from systemd or made by
@@ -120,7 +121,12 @@ public final class ControlServer: Sendable {
             await withDiscardingTaskGroup { group in
                 try? await server.executeThenClose { connections in
                     for try await accepted in connections {
-                        group.addTask { await self.serve(accepted.connection, activity: accepted.activity) }
+                        // A connection's task runs on its channel's loop: a line read is answered
+                        // (and an event written) without hops between the loop and Swift's pool.
+                        let loop = EventLoopTaskExecutor(loop: accepted.connection.channel.eventLoop)
+                        group.addTask(executorPreference: loop) {
+                            await self.serve(accepted.connection, activity: accepted.activity)
+                        }
                     }
                 }
             }
