@@ -357,12 +357,14 @@ public final class Journal: Sendable {
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     private static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 
+    // The inserts are prepared once per connection (GRDB's statement cache), not at every commit.
     private static func insert(_ order: SaleOrder, at: Date, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO sale (sale_id, out_trade_no, amount, currency, flow, pay_type, lane, goods_name, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 order.saleID, order.outTradeNo, order.amount, order.currency, order.flow.rawValue,
                 order.payType?.rawValue, order.lane, order.goodsName, milliseconds(at),
@@ -371,11 +373,12 @@ public final class Journal: Sendable {
 
     private static func insert(_ entry: Entry, _ db: Database) throws {
         let payload = try entry.event.map { try encoder.encode($0) }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO sale_event (sale_id, seq, at, kind, status, respcd, syssn, paid_amount, refunded_amount, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 entry.saleID, entry.sequence, milliseconds(entry.at), entry.event?.kind ?? "created",
                 entry.status.rawValue, entry.respcd, entry.syssn, entry.paidAmount, entry.refundedAmount, payload,

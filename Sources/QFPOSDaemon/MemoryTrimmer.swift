@@ -6,23 +6,33 @@ import Synchronization
 ///
 /// glibc keeps what a burst of sales freed in each thread's malloc arena: measured after 2,000
 /// sales, 18 MB held by the allocator for 3 MB in use. ``requestTrim()`` is cheap and may be
-/// called at every quiet moment: requests are coalesced into one `malloc_trim(0)` a short delay
-/// later, on a utility queue, so a busy pipeline never waits for it; a second trim follows a
-/// little later for what the quiet moment's aftermath frees (connections closed, idle threads
-/// ended).
+/// called at every quiet moment: one `malloc_trim(0)` runs once no request has come for a short
+/// delay, on a utility queue, so a busy pipeline never waits for it and sales that follow each
+/// other closely never meet it (a trim holds the allocator's locks for a while); a second trim
+/// follows a little later for what the quiet moment's aftermath frees (connections closed, idle
+/// threads ended).
 public final class MemoryTrimmer: Sendable {
     private let queue = DispatchQueue(label: "qfpos.memory-trim", qos: .utility)
     private let delay: DispatchTimeInterval
     private let settleDelay: DispatchTimeInterval
-    private let scheduled = Mutex((soon: false, settled: false))
+
+    /// One of the two trims: whether its timer is set, and the last request it waits to be quiet after.
+    private struct Pending {
+        var armed = false
+        var lastRequest = DispatchTime.now()
+    }
+
+    /// The trim soon after a quiet moment, and the one after the aftermath.
+    private enum Trim: CaseIterable { case soon, settled }
+    private let pending = Mutex([Trim.soon: Pending(), .settled: Pending()])
 
     /// The daemon's trimmer: the pipeline asks when its last sale settles, the control server
     /// when a connection closes.
     public static let shared = MemoryTrimmer()
 
     /// - Parameters:
-    ///   - delay: how long requests are gathered before one trim runs.
-    ///   - settleDelay: when the second trim runs.
+    ///   - delay: how long the daemon must be quiet (no request) before one trim runs.
+    ///   - settleDelay: how long before the second trim runs.
     public init(delay: DispatchTimeInterval = .milliseconds(20), settleDelay: DispatchTimeInterval = .seconds(3)) {
         self.delay = delay
         self.settleDelay = settleDelay
@@ -35,21 +45,36 @@ public final class MemoryTrimmer: Sendable {
         CLinuxShims_configure_allocator()
     }
 
-    /// Schedules a trim soon and one a little later, unless they are already due.
+    /// Schedules a trim once the daemon has been quiet for the delay, and one a little later.
     public func requestTrim() {
-        let (soon, settled) = scheduled.withLock { scheduled in
-            defer { scheduled = (true, true) }
-            return (!scheduled.soon, !scheduled.settled)
-        }
-        if soon {
-            queue.asyncAfter(deadline: .now() + delay) { [self] in
-                scheduled.withLock { $0.soon = false }
-                _ = CLinuxShims_release_free_memory()
+        let now = DispatchTime.now()
+        let arm = pending.withLock { pending in
+            Trim.allCases.filter { trim in
+                defer {
+                    pending[trim]!.lastRequest = now
+                    pending[trim]!.armed = true
+                }
+                return !pending[trim]!.armed
             }
         }
-        if settled {
-            queue.asyncAfter(deadline: .now() + settleDelay) { [self] in
-                scheduled.withLock { $0.settled = false }
+        for trim in arm { wait(trim, until: now + delay(of: trim)) }
+    }
+
+    private func delay(of trim: Trim) -> DispatchTimeInterval { trim == .soon ? delay : settleDelay }
+
+    /// Trims at `deadline` unless a request came since: then waits until the delay after it.
+    private func wait(_ trim: Trim, until deadline: DispatchTime) {
+        queue.asyncAfter(deadline: deadline) { [self] in
+            let delay = delay(of: trim)
+            let later = pending.withLock { pending -> DispatchTime? in
+                let quietUntil = pending[trim]!.lastRequest + delay
+                if quietUntil > DispatchTime.now() { return quietUntil }
+                pending[trim]!.armed = false
+                return nil
+            }
+            if let later {
+                wait(trim, until: later)
+            } else {
                 _ = CLinuxShims_release_free_memory()
             }
         }

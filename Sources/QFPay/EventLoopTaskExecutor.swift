@@ -6,10 +6,19 @@ import NIOPosix
 /// runs on: the request is written and the answer read without a hop between Swift's pool and
 /// the loop's thread in either direction.
 public final class EventLoopTaskExecutor: TaskExecutor {
-    private let loop: any EventLoop
+    /// The loop the jobs run on.
+    public let loop: any EventLoop
 
-    /// An executor on `loop` (by default the next loop of NIO's shared group).
-    public init(loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
+    /// The first loop of NIO's shared group: the loop of the QFPay client's exchanges and of the
+    /// control server's connections, so that a request, the till's event that follows it and
+    /// the answer are handled on one thread, in the order they were made.
+    public static let sharedLoop: any EventLoop = {
+        var loops = MultiThreadedEventLoopGroup.singleton.makeIterator()
+        return loops.next()!
+    }()
+
+    /// An executor on `loop` (by default ``sharedLoop``).
+    public init(loop: any EventLoop = EventLoopTaskExecutor.sharedLoop) {
         self.loop = loop
     }
 

@@ -1,5 +1,7 @@
 import ControlProtocol
 import Foundation
+import Payments
+import QFPay
 
 /// `QFPOS_BENCH=control-coding`: the control protocol's JSON on the hot path of a sale, per call:
 /// parsing a `sale.start` line, turning a sale into an event's params, encoding the event's line,
@@ -30,4 +32,7 @@ func runControlCodingBenchmark() async throws {
     try measure("daemon.status line parsed") { _ = InboundLine.parse(status) }
     try measure("sale -> event params (JSONValue)") { _ = try JSONValue(encoding: sale) }
     measure("event line encoded") { _ = event.encodedLine() }
+    let scanned = SaleEvent.scanned(maskedCode: "1345********1234", codeHash: String(repeating: "ab", count: 32), payType: .wechatBarcode)
+    let encoder = JSONEncoder()
+    try measure("journal payload of a scan (JSONEncoder)") { _ = try encoder.encode(scanned) }
 }
