@@ -636,7 +636,8 @@ public actor PaymentPipeline {
     /// next group commit.
     private func write(_ entries: [Journal.Entry], creating order: SaleOrder? = nil) async throws -> Bool {
         func point(_ entry: Journal.Entry, _ phase: CrashPoint.Phase) -> CrashPoint {
-            CrashPoint(saleID: entry.saleID, sequence: entry.sequence, kind: entry.event?.kind ?? "created", phase: phase)
+            CrashPoint(
+                saleID: entry.saleID, sequence: entry.sequence, kind: entry.event?.kind ?? "created", phase: phase)
         }
         for entry in entries where crash(point(entry, .beforeWrite)) { return false }
         let committedHere = try executor.isAlone && journal.recordIfIdle(creating: order, entries)

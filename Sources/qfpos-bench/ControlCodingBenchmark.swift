@@ -10,7 +10,8 @@ func runControlCodingBenchmark() async throws {
     let sale = SaleInfo(
         saleID: "S1765000000000-123456", orderID: "S1765000000000-123456", outTradeNo: "20261207153000123456789",
         lane: "lane-1", mode: .scan, amount: 1200, currency: "JPY", state: .paid, isFinal: true, wallet: .wechat,
-        respcd: "0000", respcdMeaning: "Success", syssn: "20261207000300020099887766", authCodeMasked: "1345********1234",
+        respcd: "0000", respcdMeaning: "Success", syssn: "20261207000300020099887766",
+        authCodeMasked: "1345********1234",
         refundedAmount: 0, createdAt: "2026-12-07T15:30:00.123+09:00", updatedAt: "2026-12-07T15:30:00.456+09:00")
     let start = Array(
         #"{"jsonrpc":"2.0","id":17,"method":"sale.start","params":{"amount":1200,"mode":"scan","order_id":"T-000017","auth_code":"134567890123456789","lane":"lane-1"}}"#
@@ -32,7 +33,8 @@ func runControlCodingBenchmark() async throws {
     try measure("daemon.status line parsed") { _ = InboundLine.parse(status) }
     try measure("sale -> event params (JSONValue)") { _ = try JSONValue(encoding: sale) }
     measure("event line encoded") { _ = event.encodedLine() }
-    let scanned = SaleEvent.scanned(maskedCode: "1345********1234", codeHash: String(repeating: "ab", count: 32), payType: .wechatBarcode)
+    let scanned = SaleEvent.scanned(
+        maskedCode: "1345********1234", codeHash: String(repeating: "ab", count: 32), payType: .wechatBarcode)
     let encoder = JSONEncoder()
     try measure("journal payload of a scan (JSONEncoder)") { _ = try encoder.encode(scanned) }
 }

@@ -53,8 +53,13 @@ import Testing
     }
 
     @Test func aWholeNumberDoubleIsWrittenWithoutItsFractionAndNonFiniteAsNull() {
-        #expect(String(decoding: JSONWriter.bytes(of: [.double(1.0), .double(123456789012.0), .double(-0.5)]), as: UTF8.self) == "[1,123456789012,-0.5]")
-        #expect(String(decoding: JSONWriter.bytes(of: [.double(.nan), .double(-.infinity)]), as: UTF8.self) == "[null,null]")
+        #expect(
+            String(
+                decoding: JSONWriter.bytes(of: [.double(1.0), .double(123456789012.0), .double(-0.5)]), as: UTF8.self)
+                == "[1,123456789012,-0.5]")
+        #expect(
+            String(decoding: JSONWriter.bytes(of: [.double(.nan), .double(-.infinity)]), as: UTF8.self) == "[null,null]"
+        )
     }
 
     @Test func theParserReadsBackWhatWasWrittenAsJSONDecoderDoes() throws {
@@ -68,9 +73,11 @@ import Testing
 
     /// Texts at JSON's edges, with what each must give (nil: refused).
     static let edges: [(String, JSONValue?)] = [
-        ("1.0", 1), ("1e3", 1000), ("1E2", 100), ("-0", 0), ("-0.0", 0), ("1.5", .double(1.5)), ("0e0", 0), ("1.0e+2", 100),
+        ("1.0", 1), ("1e3", 1000), ("1E2", 100), ("-0", 0), ("-0.0", 0), ("1.5", .double(1.5)), ("0e0", 0),
+        ("1.0e+2", 100),
         ("9223372036854775807", .integer(.max)), ("-9223372036854775808", .integer(.min)),
-        ("9223372036854775808", .double(9_223_372_036_854_775_808)), ("12345678901234567890", .double(12345678901234567890)),
+        ("9223372036854775808", .double(9_223_372_036_854_775_808)),
+        ("12345678901234567890", .double(12345678901234567890)),
         (" 1 ", 1), ("[]", []), ("{}", [:]), (#""\/""#, "/"), (#""\u0000""#, "\u{0}"), (#""\ud83d\ude00""#, "😀"),
         (#"{"a":1,"a":2}"#, ["a": 1]), (#""a\u00e9\n""#, "aé\n"), ("\"\u{7f}\"", "\u{7f}"),
         ("1e400", nil), ("01", nil), ("+1", nil), (".5", nil), ("1.", nil), ("-", nil), ("1e", nil), ("NaN", nil),
@@ -132,9 +139,11 @@ import Testing
 
     @Test func aSaleGivesTheSameParamsAsThroughJSONText() throws {
         let sales = [
-            SaleInfo(saleID: "S1", lane: "A", mode: .scan, amount: 1, currency: "JPY", state: .awaitingScan, isFinal: false),
             SaleInfo(
-                saleID: "S2", orderID: "O2", outTradeNo: "202612071530001", lane: "lane-1", mode: .qr, amount: 99_999_999,
+                saleID: "S1", lane: "A", mode: .scan, amount: 1, currency: "JPY", state: .awaitingScan, isFinal: false),
+            SaleInfo(
+                saleID: "S2", orderID: "O2", outTradeNo: "202612071530001", lane: "lane-1", mode: .qr,
+                amount: 99_999_999,
                 currency: "JPY", state: .refunded, isFinal: true, wallet: .alipay, respcd: "0000",
                 respcdMeaning: "Success", message: "ok", syssn: "2026", qrcode: "https://qr.example/q/1",
                 authCodeMasked: "1345********1234", refundedAmount: 500, createdAt: "2026-12-07T15:30:00.123+09:00",
