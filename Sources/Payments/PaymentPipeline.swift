@@ -594,8 +594,14 @@ public actor PaymentPipeline {
             let current = live[saleID]
             // The request first, then the till's event: the gateway call starts while the event
             // is made and sent (the event shows only what is durable, so its order does not matter).
-            perform(action, for: saleID)
-            publish(sale.machine, at: now)
+            // With no request, the event first: the receipt is made and printed after it has left.
+            if action.request != nil {
+                perform(action, for: saleID)
+                publish(sale.machine, at: now)
+            } else {
+                publish(sale.machine, at: now)
+                perform(action, for: saleID)
+            }
             if let current, current.writesInFlight == 0, current.machine.status != sale.machine.status {
                 publish(current.machine, at: now)  // a change made while this entry was committing
             }

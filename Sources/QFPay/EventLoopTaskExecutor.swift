@@ -11,7 +11,8 @@ public final class EventLoopTaskExecutor: TaskExecutor {
 
     /// The first loop of NIO's shared group: the loop of the QFPay client's exchanges and of the
     /// control server's connections, so that a request, the till's event that follows it and
-    /// the answer are handled on one thread, in the order they were made.
+    /// the answer are handled on one thread, in the order they were made. (qfposd runs one loop;
+    /// a process with more, such as a test, still puts them together.)
     public static let sharedLoop: any EventLoop = {
         var loops = MultiThreadedEventLoopGroup.singleton.makeIterator()
         return loops.next()!

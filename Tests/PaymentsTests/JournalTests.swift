@@ -76,6 +76,48 @@ struct JournalTests {
         #expect(journal.commitCount < 400)
     }
 
+    @Test func anIdleJournalRecordsASaleAndItsFirstEntriesInOneTransactionOnTheCallersThread() async throws {
+        let files = try TemporaryJournal()
+        let journal = try files.open()
+        let creation = Journal.Entry(
+            saleID: "a", sequence: 0, at: Date(), event: nil, status: .awaitingScan, respcd: nil, syssn: nil,
+            paidAmount: 0, refundedAmount: 0)
+        let scan = entry(
+            "a", 1, .scanned(maskedCode: "1345••••1234", codeHash: "h", payType: .wechatBarcode), .submitting)
+        #expect(try journal.recordIfIdle(creating: order("a"), [creation, scan]))
+        #expect(journal.commitCount == 1)
+        let stored = try #require(try journal.sale(id: "a"))
+        #expect(stored.entries.map(\.status) == [.awaitingScan, .submitting])
+        // A bad entry (a sequence already used) writes nothing, and the journal stays usable.
+        #expect(throws: PaymentsError.self) { try journal.recordIfIdle(creating: nil, [scan]) }
+        try await journal.append([entry("a", 2, .cancelRequested, .submitting)])
+        #expect(try journal.sale(id: "a")?.entries.count == 3)
+        #expect(journal.commitCount == 2)
+    }
+
+    @Test func aJournalBusyWithAGroupCommitLeavesTheEntriesToIt() async throws {
+        let files = try TemporaryJournal()
+        let journal = try files.open()
+        // Many appends queued at once keep the writer draining; an inline record either finds it
+        // idle (and commits) or busy (and writes nothing): never both, never lost.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<100 {
+                group.addTask { try await journal.create(self.order("g\(index)"), at: Date(), status: .awaitingScan) }
+            }
+            for index in 0..<100 {
+                let creation = Journal.Entry(
+                    saleID: "i\(index)", sequence: 0, at: Date(), event: nil, status: .awaitingScan, respcd: nil,
+                    syssn: nil, paidAmount: 0, refundedAmount: 0)
+                if try !journal.recordIfIdle(creating: order("i\(index)"), [creation]) {
+                    try await journal.record(creating: order("i\(index)"), [creation])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try journal.summaries(statuses: [.awaitingScan]).count == 200)
+        #expect(journal.commitCount < 200)  // the group commits took several sales each
+    }
+
     @Test func theViewGivesEachSalesLatestStatus() async throws {
         let files = try TemporaryJournal()
         let journal = try files.open()
