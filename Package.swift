@@ -193,7 +193,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "ControlProtocolTests", dependencies: ["ControlProtocol", "TestSupport"], swiftSettings: swiftSettings
+            name: "ControlProtocolTests", dependencies: ["ControlProtocol", "QFPaySandbox", "TestSupport"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage"], swiftSettings: swiftSettings),
         .testTarget(

@@ -108,8 +108,8 @@ private final class ValueEncoder: Encoder {
         mutating func encode(_ value: UInt8, forKey key: Key) throws { set(.integer(Int64(value)), key) }
         mutating func encode(_ value: UInt16, forKey key: Key) throws { set(.integer(Int64(value)), key) }
         mutating func encode(_ value: UInt32, forKey key: Key) throws { set(.integer(Int64(value)), key) }
-        mutating func encode(_ value: UInt, forKey key: Key) throws { set(try ValueEncoder.unsigned(value), key) }
-        mutating func encode(_ value: UInt64, forKey key: Key) throws { set(try ValueEncoder.unsigned(value), key) }
+        mutating func encode(_ value: UInt, forKey key: Key) throws { set(ValueEncoder.unsigned(value), key) }
+        mutating func encode(_ value: UInt64, forKey key: Key) throws { set(ValueEncoder.unsigned(value), key) }
 
         mutating func encode(_ value: some Encodable, forKey key: Key) throws {
             let box = Box()
@@ -174,8 +174,8 @@ private final class ValueEncoder: Encoder {
         mutating func encode(_ value: UInt8) throws { append(.integer(Int64(value))) }
         mutating func encode(_ value: UInt16) throws { append(.integer(Int64(value))) }
         mutating func encode(_ value: UInt32) throws { append(.integer(Int64(value))) }
-        mutating func encode(_ value: UInt) throws { append(try ValueEncoder.unsigned(value)) }
-        mutating func encode(_ value: UInt64) throws { append(try ValueEncoder.unsigned(value)) }
+        mutating func encode(_ value: UInt) throws { append(ValueEncoder.unsigned(value)) }
+        mutating func encode(_ value: UInt64) throws { append(ValueEncoder.unsigned(value)) }
 
         mutating func encode(_ value: some Encodable) throws {
             let box = Box()
@@ -226,14 +226,14 @@ private final class ValueEncoder: Encoder {
         mutating func encode(_ value: UInt8) throws { set(.integer(Int64(value))) }
         mutating func encode(_ value: UInt16) throws { set(.integer(Int64(value))) }
         mutating func encode(_ value: UInt32) throws { set(.integer(Int64(value))) }
-        mutating func encode(_ value: UInt) throws { set(try ValueEncoder.unsigned(value)) }
-        mutating func encode(_ value: UInt64) throws { set(try ValueEncoder.unsigned(value)) }
+        mutating func encode(_ value: UInt) throws { set(ValueEncoder.unsigned(value)) }
+        mutating func encode(_ value: UInt64) throws { set(ValueEncoder.unsigned(value)) }
         mutating func encode(_ value: some Encodable) throws { try encoder.encodeValue(value) }
     }
 
     /// An unsigned value as a JSON number: exact as an integer when it fits `Int64`, else a
     /// double (JSONValue has no unsigned case; JSON numbers have no size).
-    static func unsigned(_ value: some UnsignedInteger) throws -> JSONValue {
+    static func unsigned(_ value: some UnsignedInteger) -> JSONValue {
         if let exact = Int64(exactly: value) { return .integer(exact) }
         return .double(Double(value))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import QFPaySandbox
 import Testing
 
 @testable import ControlProtocol
@@ -14,7 +15,7 @@ import Testing
 
     /// Values of every shape, from a seeded generator (the same ones on every run).
     static func randomValues(count: Int) -> [JSONValue] {
-        var generator = SeededGenerator(seed: 20_261_207)
+        var generator = SplitMix64(seed: 20_261_207)
         let alphabet: [String] = [
             "a", "Z", "_", "0", " ", "/", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{1}", "\u{1f}", "\u{7f}",
             "é", "日本", "😀", "\u{2028}", "\u{0}",
@@ -153,18 +154,5 @@ import Testing
             let viaText = try JSONDecoder().decode(JSONValue.self, from: Data(try Self.foundationLine(sale)))
             #expect(try JSONValue(encoding: sale) == viaText)
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so that the random values are the same each run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
