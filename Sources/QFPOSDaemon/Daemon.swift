@@ -142,11 +142,11 @@ public final class Daemon: Sendable {
                 }
             }
             if let devices {
-                group.addTask {
-                    for await event in devices.deviceEvents() {
-                        self.monitoring?.deviceEvent(event)
-                        self.events.publish(event)
-                    }
+                // As they happen, like the sales' events: a scan's event reaches the subscribers
+                // before the sale it starts says `submitting`.
+                await devices.observeEvents { event in
+                    self.monitoring?.deviceEvent(event)
+                    self.events.publish(event)
                 }
             }
             if let interval = notifier.watchdogInterval {

@@ -26,14 +26,14 @@ public final class LaneDevices: DevicesPort {
         var executor: (any TaskExecutor)?
         var deliver: @Sendable (String, String) async -> Void
     }
-    private let events: AsyncStream<EventNotification>
-    private let eventContinuation: AsyncStream<EventNotification>.Continuation
+    /// Who hears the events, and those made before anyone did (at most 4096, the newest).
+    private let events = Mutex<(observer: (@Sendable (EventNotification) -> Void)?, early: [EventNotification])>(
+        (nil, []))
     private let state = Mutex(Running())
 
     /// Starts discovery for `configuration`'s lanes.
     public init(configuration: DaemonConfiguration, logger: Logger) {
         self.logger = logger
-        (events, eventContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
         start(configuration)
     }
 
@@ -46,9 +46,18 @@ public final class LaneDevices: DevicesPort {
         scanTarget.withLock { $0 = ScanTarget(executor: executor, deliver: target) }
     }
 
-    /// Publishes an event through this port's stream (printer status from ``LanePrinter``).
+    /// Publishes an event to the observer (printer status from ``LanePrinter``).
     public func publish(_ event: EventNotification) {
-        eventContinuation.yield(event)
+        events.withLock { events in
+            // Under the lock: events from different queues reach the observer one at a time,
+            // in the order they were made.
+            if let observer = events.observer {
+                observer(event)
+            } else {
+                events.early.append(event)
+                if events.early.count > 4096 { events.early.removeFirst() }
+            }
+        }
     }
 
     public func deviceList() async -> JSONValue {
@@ -90,7 +99,13 @@ public final class LaneDevices: DevicesPort {
         return status
     }
 
-    public func deviceEvents() -> AsyncStream<EventNotification> { events }
+    public func observeEvents(_ observer: @escaping @Sendable (EventNotification) -> Void) async {
+        events.withLock { events in
+            for event in events.early { observer(event) }
+            events.early = []
+            events.observer = observer
+        }
+    }
 
     public func reload(_ configuration: DaemonConfiguration) async throws {
         stop()
@@ -176,7 +191,7 @@ public final class LaneDevices: DevicesPort {
         }
         let device = event.device
         guard device.role != .ignored else { return }
-        eventContinuation.yield(EventNotification(method: name, params: .object(Self.eventParams(device))))
+        publish(EventNotification(method: name, params: .object(Self.eventParams(device))))
     }
 
     /// A lane's scanner that another reader holds is announced as removed (`reason: busy`), and
@@ -188,12 +203,12 @@ public final class LaneDevices: DevicesPort {
             var params = Self.eventParams(device)
             params["reason"] = "busy"
             params["message"] = .string(error.message)
-            eventContinuation.yield(EventNotification(method: EventName.deviceRemoved, params: .object(params)))
+            publish(EventNotification(method: EventName.deviceRemoved, params: .object(params)))
         case .attached(let device):
             guard state.withLock({ $0.busy.remove(device.id) != nil }) else { return }
             var params = Self.eventParams(device)
             params["open"] = true
-            eventContinuation.yield(EventNotification(method: EventName.deviceAdded, params: .object(params)))
+            publish(EventNotification(method: EventName.deviceAdded, params: .object(params)))
         case .failed, .detached:
             break
         }
@@ -221,18 +236,20 @@ public final class LaneDevices: DevicesPort {
         let monitor = state.withLock { $0.monitor }
         let lane = monitor?.devices.first { $0.id == scan.source.deviceID }?.lane
         LatencyTrace.mark(.scanDecoded, lane ?? "-")
-        // The sale first: the event and the log line are written while the scan is on its way.
-        if let lane, let target = scanTarget.withLock({ $0 }) {
-            let code = scan.text
-            Task(executorPreference: target.executor) { await target.deliver(lane, code) }
-        }
+        // The scan's event first, so that the till hears of the scan before of the sale it starts
+        // (a few microseconds: it is handed to the subscribers' connections); then the sale; the
+        // log line is written while the scan is on its way.
         var params: [String: JSONValue] = [
             "code": .string(scan.maskedText), "device": .string(scan.source.deviceID),
             "kind": .string("\(scan.classification)"),
         ]
         if let lane { params["lane"] = .string(lane) }
         if let symbology = scan.symbology { params["symbology"] = .string(symbology) }
-        eventContinuation.yield(EventNotification(method: EventName.scan, params: .object(params)))
+        publish(EventNotification(method: EventName.scan, params: .object(params)))
+        if let lane, let target = scanTarget.withLock({ $0 }) {
+            let code = scan.text
+            Task(executorPreference: target.executor) { await target.deliver(lane, code) }
+        }
         logger.info("scan", metadata: ["scan.code": "\(scan.maskedText)", "lane": "\(lane ?? "-")"])
     }
 

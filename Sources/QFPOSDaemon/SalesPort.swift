@@ -59,9 +59,10 @@ public protocol SalesPort: Sendable {
 public protocol DevicesPort: Sendable {
     /// Every device found, as `devices.list` shows it.
     func deviceList() async -> JSONValue
-    /// Device events as notifications (`device.added`, `device.removed`, `printer.status`,
-    /// `scan` with the code masked).
-    func deviceEvents() -> AsyncStream<EventNotification>
+    /// Calls `observer` with every device event as a notification (`device.added`,
+    /// `device.removed`, `printer.status`, `scan` with the code masked), those made before the
+    /// call first, then each as it happens, in order, on the queue that made it: it must not block.
+    func observeEvents(_ observer: @escaping @Sendable (EventNotification) -> Void) async
     /// Re-reads lanes and devices (SIGHUP).
     func reload(_ configuration: DaemonConfiguration) async throws
     /// Closes every device and stops following udev (the daemon stopped); returns once closed.
