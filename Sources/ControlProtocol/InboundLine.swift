@@ -19,12 +19,13 @@ public enum InboundLine: Sendable, Hashable {
 
     /// Parses one line (without its newline).
     public static func parse(_ bytes: some Collection<UInt8>) -> InboundLine {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        let line = Array(bytes)
+        guard JSONParser.isValidUTF8(line) else {
             return .rejected(.error(.parseError("the line is not valid UTF-8", reason: .invalidUTF8), id: .null))
         }
         let value: JSONValue
         do {
-            value = try JSONValue(parsing: text.utf8)
+            value = try JSONParser.parse(validUTF8: line)
         } catch {
             return .rejected(.error(.parseError("the line is not valid JSON"), id: .null))
         }

@@ -20,9 +20,14 @@ enum JSONParser {
 
     static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
         let buffer = Array(bytes)
-        guard String(validating: buffer, as: UTF8.self) != nil else {
-            throw Failure(offset: 0, reason: "the text is not valid UTF-8")
-        }
+        guard isValidUTF8(buffer) else { throw Failure(offset: 0, reason: "the text is not valid UTF-8") }
+        return try parse(validUTF8: buffer)
+    }
+
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool { String(validating: bytes, as: UTF8.self) != nil }
+
+    /// ``parse(_:)`` of bytes the caller has checked are UTF-8 (a control line).
+    static func parse(validUTF8 buffer: [UInt8]) throws(Failure) -> JSONValue {
         var parser = Cursor(bytes: buffer)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)

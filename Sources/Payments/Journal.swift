@@ -221,12 +221,12 @@ public final class Journal: Sendable {
 
     /// Records a new sale (its creation entry, sequence 0) durably.
     public func create(_ order: SaleOrder, at: Date, status: SaleStatus) async throws {
-        try await commit(creations: [(order, at)], entries: [Self.creationEntry(order, at: at, status: status)])
+        try await record(creating: order, [Self.creationEntry(order, at: at, status: status)])
     }
 
     /// Appends entries durably; returns once they are committed.
     public func append(_ entries: [Entry]) async throws {
-        try await commit(creations: [], entries: entries)
+        try await record(creating: nil, entries)
     }
 
     /// Records a new sale (when `order` is given: its row, created at its first entry's instant)
@@ -267,7 +267,8 @@ public final class Journal: Sendable {
         return [(order, entries.first?.at ?? Date())]
     }
 
-    private static func creationEntry(_ order: SaleOrder, at: Date, status: SaleStatus) -> Entry {
+    /// A sale's first entry (sequence 0, no input): what it is as created.
+    static func creationEntry(_ order: SaleOrder, at: Date, status: SaleStatus) -> Entry {
         Entry(
             saleID: order.saleID, sequence: 0, at: at, event: nil, status: status, respcd: nil, syssn: nil,
             paidAmount: 0, refundedAmount: 0)

@@ -211,11 +211,7 @@ public actor PaymentPipeline {
         try gateway.validate(order)
         let machine = SaleStateMachine(order: order, createdAt: now, policy: configuration.policy)
         var sale = LiveSale(machine: machine, sequence: 0, created: order)
-        var entries = [
-            Journal.Entry(
-                saleID: order.saleID, sequence: 0, at: now, event: nil, status: machine.status, respcd: nil,
-                syssn: nil, paidAmount: 0, refundedAmount: 0)
-        ]
+        var entries = [Journal.creationEntry(order, at: now, status: machine.status)]
         // A code the till passed with the sale is its scan: the sale's creation and its scan are
         // one journal commit, and the payment request follows it.
         var scanAction: SaleStateMachine.Action?

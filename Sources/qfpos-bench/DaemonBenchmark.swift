@@ -165,15 +165,7 @@ struct DaemonBench: Sendable {
             """
         try yaml.write(toFile: directory + "/qfposd.yaml", atomically: false, encoding: .utf8)
         notifyDescriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(notifyPath.utf8)) }
-        let descriptor = notifyDescriptor
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        _ = UnixSocketAddress.bind(notifyDescriptor, to: notifyPath)
     }
 
     /// Starts the `qfposd` next to this executable, with `environment` added to its own.

@@ -143,14 +143,7 @@ import Testing
         return names.filter { $0.hasPrefix("event") }.filter { name in
             let descriptor = socket(AF_UNIX, Int32(SOCK_RAW.rawValue), 0)
             defer { close(descriptor) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array((directory + "/" + name).utf8)) }
-            return withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-                }
-            }
+            return UnixSocketAddress.connect(descriptor, to: directory + "/" + name) == 0
         }.count
     }
 
