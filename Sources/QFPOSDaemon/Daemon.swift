@@ -120,23 +120,21 @@ public final class Daemon: Sendable {
             if let sales {
                 // Each sale change is published from the pipeline's queue as it happens: the event
                 // reaches the subscribers' connections without a stream or a task between.
-                let saleChanged = Atomic<Bool>(false)
+                // STATUS= follows the sales, at most once a second (it counts pending sales): the
+                // first change after a quiet second schedules one update a second later.
+                let statusScheduled = Flag()
+                let notifiesStatus = notifier.socketPath != nil
                 await sales.observeSales { sale in
                     self.monitoring?.saleUpdated(sale)
                     if let params = try? JSONValue(encoding: sale) {
                         self.events.publish(EventNotification(method: EventName.saleUpdated, params: params))
                     }
                     if sale.isFinal { LatencyTrace.mark(.eventSent, sale.outTradeNo ?? sale.saleID) }
-                    saleChanged.store(true, ordering: .relaxed)
-                }
-                if notifier.socketPath != nil {
-                    group.addTask {
-                        // STATUS= follows the sales, at most once a second (it counts pending sales).
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: .seconds(1))
-                            if saleChanged.exchange(false, ordering: .relaxed) {
-                                try? self.notifier.status(await self.statusLine())
-                            }
+                    if notifiesStatus, statusScheduled.raise() {
+                        Task {
+                            try? await Task.sleep(for: .seconds(1))
+                            statusScheduled.lower()
+                            try? self.notifier.status(await self.statusLine())
                         }
                     }
                 }
@@ -263,6 +261,14 @@ public final class Daemon: Sendable {
             "libraries": LoadedLibraries.json,
         ]
     }
+}
+
+/// A flag tasks share: `raise` is true for the one caller that raised it.
+private final class Flag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func raise() -> Bool { !raised.exchange(true, ordering: .acquiringAndReleasing) }
+    func lower() { raised.store(false, ordering: .releasing) }
 }
 
 /// Holds the first error of a child task for its parent.

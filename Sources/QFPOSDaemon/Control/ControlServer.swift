@@ -90,7 +90,7 @@ public final class ControlServer: Sendable {
     public func run() async throws {
         let maximumLineLength = limits.maximumLineLength
         let idleTimeout = limits.idleTimeout.map { TimeAmount.nanoseconds(Int64($0 / .nanoseconds(1))) }
-        let server = try await ServerBootstrap(group: EventLoopTaskExecutor.sharedLoop)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(descriptor) { channel in
